@@ -1,0 +1,43 @@
+# The one developer entry point. CI runs the same targets (.ci/run).
+VENV ?= .venv
+PYTHON ?= python3.11
+BIN := $(VENV)/bin
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: setup setup-system demo test test-fast lint format bench bench-quality bench-serve image clean
+
+## setup-system: as root, once per machine: Docker engine and the tools the tests use
+setup-system:
+	bash scripts/setup-system.sh
+
+## setup: the virtual environment with byoa and its test/lint tools
+setup:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
+
+## demo: train on the bundled bank data, serve the model, predict (no AWS, no Docker)
+demo:
+	$(BIN)/byoa demo
+
+## test: every test, Docker ones included (they build the image from the Dockerfile)
+test:
+	$(BIN)/python -m pytest
+
+## test-fast: the tests that need neither Docker nor long training
+test-fast:
+	$(BIN)/python -m pytest -m "not docker and not slow"
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: bench-quality bench-serve
+
+clean:
+	rm -rf runs .pytest_cache .mypy_cache .ruff_cache

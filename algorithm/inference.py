@@ -1,0 +1,29 @@
+"""The inference handlers SageMaker users know: ``model_fn`` and ``predict_fn``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from algorithm.model_files import TrainedModel
+from algorithm.training import predict_encoded
+from serve.records import Predictions, Records
+
+
+def model_fn(model_dir: Path) -> TrainedModel:
+    return TrainedModel.load(Path(model_dir))
+
+
+def predict_fn(records: Records, model: TrainedModel) -> Predictions:
+    output = predict_encoded(model, model.transform.encode_records(records))
+    target = model.target
+    if target.objective == "regression":
+        return Predictions(scores=output)
+    classes = np.asarray(target.classes)
+    if target.objective == "binary":
+        probabilities = np.stack([1.0 - output, output], axis=1)
+        labels = classes[(output >= model.threshold).astype(np.int64)]
+        return Predictions(output, labels, probabilities, target.classes)
+    chosen = output.argmax(axis=1)
+    return Predictions(output[np.arange(len(output)), chosen], classes[chosen], output, target.classes)

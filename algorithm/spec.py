@@ -1,0 +1,93 @@
+"""What the bundled tabular learner declares to SageMaker and AWS Marketplace."""
+
+from __future__ import annotations
+
+from container.spec import (
+    AlgorithmSpec,
+    Channel,
+    Direction,
+    InputMode,
+    Metric,
+    boolean,
+    categorical,
+    continuous,
+    free_text,
+    integer,
+)
+
+OBJECTIVES = ("binary", "multiclass", "regression")
+
+HYPERPARAMETERS = (
+    categorical("objective", "Learning task.", OBJECTIVES, "binary"),
+    free_text(
+        "label",
+        "Name of the label column when the CSV has a header; empty means the first column "
+        "(SageMaker's headerless convention).",
+        "",
+    ),
+    free_text(
+        "categorical_columns",
+        "Comma-separated columns to treat as categorical; empty means detect (text columns).",
+        "",
+    ),
+    free_text(
+        "numeric_columns",
+        "Comma-separated columns to treat as numeric even if detection says otherwise.",
+        "",
+    ),
+    integer("epochs", "Maximum passes over the training data.", 30, 1, 1000, tunable=True),
+    integer("batch_size", "Rows per gradient step.", 512, 16, 65536, tunable=True),
+    continuous("learning_rate", "Peak learning rate (AdamW).", 2e-3, 1e-5, 1.0, tunable=True),
+    continuous("weight_decay", "AdamW weight decay.", 1e-4, 0.0, 1.0, tunable=True),
+    integer("hidden_units", "Width of each hidden layer.", 128, 8, 4096, tunable=True),
+    integer("depth", "Number of hidden layers.", 2, 1, 8, tunable=True),
+    continuous("dropout", "Dropout after each hidden layer.", 0.1, 0.0, 0.9, tunable=True),
+    integer("embedding_dim", "Largest embedding size of a categorical column.", 8, 1, 64),
+    integer("early_stopping_patience", "Epochs without validation improvement before stopping.",
+            5, 1, 1000),
+    continuous("validation_fraction",
+               "Share of train held out for early stopping when there is no validation channel.",
+               0.1, 0.01, 0.5),
+    continuous("threshold", "Probability above which a binary prediction is positive.",
+               0.5, 0.0, 1.0),
+    boolean("balance_classes", "Weight classes inversely to their frequency.", False),
+    integer("seed", "Random seed; the same seed gives the same model on CPU.", 0, 0, 2**31 - 1),
+)  # fmt: skip
+
+METRICS = tuple(
+    Metric(f"{split}:{name}", direction)
+    for split in ("train", "validation")
+    for name, direction in (
+        ("logloss", Direction.MINIMIZE),
+        ("auc", Direction.MAXIMIZE),
+        ("accuracy", Direction.MAXIMIZE),
+        ("rmse", Direction.MINIMIZE),
+        ("mae", Direction.MINIMIZE),
+    )
+)
+
+CSV = "text/csv"
+JSON = "application/json"
+JSON_LINES = "application/jsonlines"
+NPY = "application/x-npy"
+
+SPEC = AlgorithmSpec(
+    name="byoa-tabular",
+    description="PyTorch tabular learner: binary, multiclass and regression on CSV data with "
+    "numeric and categorical columns.",
+    hyperparameters=HYPERPARAMETERS,
+    channels=(
+        Channel("train", "Training data: CSV, label by name (header) or first column.",
+                required=True, input_modes=(InputMode.FILE,)),
+        Channel("validation", "Data for early stopping and the evaluation report; same columns "
+                "as train.", required=False, input_modes=(InputMode.FILE,)),
+    ),
+    metrics=METRICS,
+    request_content_types=(CSV, JSON, JSON_LINES, NPY),
+    response_content_types=(CSV, JSON, JSON_LINES),
+    training_instance_types=("ml.m5.large", "ml.m5.xlarge", "ml.m5.2xlarge", "ml.m5.4xlarge",
+                             "ml.c5.xlarge", "ml.c5.2xlarge", "ml.c5.4xlarge"),
+    realtime_instance_types=("ml.m5.large", "ml.m5.xlarge", "ml.c5.large", "ml.c5.xlarge"),
+    transform_instance_types=("ml.m5.large", "ml.m5.xlarge", "ml.c5.xlarge", "ml.c5.2xlarge"),
+    supports_distributed_training=False,
+)  # fmt: skip

@@ -1,0 +1,36 @@
+"""``byoa``: the one command-line entry point; each subcommand lives in ``container/commands``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from container.commands import UsageError, demo, train
+
+Handler = Callable[[argparse.Namespace], int]
+COMMAND_MODULES = (train, demo)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="byoa", description="Train, serve and ship a SageMaker algorithm image."
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.add_commands(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    arguments = parser.parse_args(argv)
+    handler: Handler = arguments.handler
+    try:
+        return handler(arguments)
+    except UsageError as error:
+        parser.error(str(error))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""``byoa demo``: the whole local path on the bundled Bank Marketing data."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from container import bank_data
+from container.commands.train import print_result
+from container.local_job import run_job
+from container.local_tree import ChannelInput, JobLayout
+from container.plugin import load_algorithm
+
+
+def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "demo", help="train the bundled algorithm on the bundled bank data and report"
+    )
+    parser.add_argument("--output", type=Path, default=Path("runs/demo"), help="work folder")
+    parser.add_argument("--epochs", default="20", help="the epochs hyperparameter")
+    parser.set_defaults(handler=handle)
+
+
+def handle(arguments: argparse.Namespace) -> int:
+    root = arguments.output.resolve()
+    print(f"[demo] splitting the Bank Marketing data into {root / 'data'}", file=sys.stderr)
+    train_csv, test_csv = bank_data.write_split(root / "data")
+    layout = JobLayout(root / "job")
+    layout.create(
+        [ChannelInput("train", train_csv, "text/csv"), ChannelInput("validation", test_csv, "text/csv")],
+        {"label": bank_data.LABEL, "epochs": arguments.epochs},
+    )
+    print("[demo] training through the real train entrypoint", file=sys.stderr)
+    result = run_job(layout, load_algorithm().spec)
+    print_result(result, layout)
+    return result.exit_code

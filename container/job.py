@@ -1,0 +1,71 @@
+"""The typed training job an algorithm's ``train`` function receives."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from container.channels import ChannelReader
+from container.errors import ConfigError
+from container.hyperparameters import Hyperparameters
+from container.metrics import MetricLogger
+from container.stopping import StopFlag
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Where this process stands among the job's hosts (``resourceconfig.json``)."""
+
+    hosts: tuple[str, ...]
+    current_host: str
+    network_interface_name: str
+    num_gpus: int
+
+    @property
+    def rank(self) -> int:
+        return self.hosts.index(self.current_host)
+
+    @property
+    def world_size(self) -> int:
+        return len(self.hosts)
+
+    @property
+    def master_host(self) -> str:
+        return self.hosts[0]
+
+    @property
+    def is_master(self) -> bool:
+        return self.rank == 0
+
+
+@dataclass(frozen=True)
+class TrainingJob:
+    hyperparameters: Hyperparameters
+    channels: Mapping[str, ChannelReader]
+    model_dir: Path
+    checkpoint_dir: Path
+    output_data_dir: Path
+    metrics: MetricLogger
+    stop: StopFlag
+    cluster: Cluster
+
+    def channel(self, name: str) -> ChannelReader:
+        if name not in self.channels:
+            raise ConfigError(
+                f"channel {name!r} was not given to this job (given: {', '.join(self.channels)})"
+            )
+        return self.channels[name]
+
+    def optional_channel(self, name: str) -> ChannelReader | None:
+        return self.channels.get(name)
+
+
+def gpu_count() -> int:
+    """``SM_NUM_GPUS`` when set (SageMaker's convention), else what torch sees."""
+    if "SM_NUM_GPUS" in os.environ:
+        return int(os.environ["SM_NUM_GPUS"])
+    import torch
+
+    return torch.cuda.device_count()

@@ -1,0 +1,23 @@
+"""The ``SM_*`` variables that training scripts expect, computed by ``sagemaker-training``.
+
+Algorithms ported from script mode read ``SM_CHANNEL_TRAIN``, ``SM_MODEL_DIR``,
+``SM_NUM_GPUS`` and friends; ``sagemaker_training.environment`` derives them from the same
+``/opt/ml`` tree (it honours ``SAGEMAKER_BASE_DIR``). Values already set are kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+log = logging.getLogger(__name__)
+
+
+def export_sagemaker_variables() -> None:
+    try:
+        from sagemaker_training import environment
+    except (ImportError, OSError) as error:
+        log.warning("SM_* variables not exported (sagemaker-training unavailable: %s)", error)
+        return
+    for key, value in environment.Environment().to_env_vars().items():
+        os.environ.setdefault(key, value)
