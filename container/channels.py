@@ -71,7 +71,7 @@ class ChannelReader:
             _read_csv_stream(name, stream, header, self.name) for name, stream in self.open_streams()
         ]
         _check_same_columns(self.name, frames)
-        table = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True, copy=False)
+        table = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
         if table.empty:
             raise DataError(f"channel {self.name!r} has a header but no data rows")
         return table
