@@ -22,7 +22,7 @@ demo:
 
 ## test: every test, Docker ones included (they build the image from the Dockerfile)
 test:
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## test-fast: the tests that need neither Docker nor long training
 test-fast:
