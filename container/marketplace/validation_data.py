@@ -1,0 +1,108 @@
+"""The small public data set that the validation profile trains and transforms on.
+
+Marketplace shows a validation's inputs and outputs to buyers, so they must be public: the
+default is a small sample of the bundled Bank Marketing data (CC BY 4.0). A data folder holds
+one sub-folder per training channel plus ``inference/``, whose headerless CSV rows are the batch
+transform input (``SplitType=Line``: one record per line, so no header line).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from container import bank_data
+from container.marketplace.errors import MarketplaceError
+from container.spec import AlgorithmSpec
+
+INFERENCE = "inference"
+SAMPLE_ROWS = {"train": 1000, "validation": 250}
+INFERENCE_ROWS = 100
+BANK_HYPERPARAMETERS = {"label": bank_data.LABEL, "epochs": "3"}
+
+
+@dataclass(frozen=True)
+class Upload:
+    path: Path
+    bucket: str
+    key: str
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+
+@dataclass(frozen=True)
+class ValidationData:
+    """S3 prefixes of each training channel, of the transform input and of both outputs."""
+
+    channels: dict[str, str]
+    inference: str
+    training_output: str
+    transform_output: str
+
+
+def write_bank_sample(folder: Path) -> Path:
+    """The first rows of each side of the 1729 split: train, validation and inference CSVs."""
+    train, held_out = bank_data.split(bank_data.load())
+    _write_csv(train.iloc[: SAMPLE_ROWS["train"]], folder / "train" / "train.csv")
+    _write_csv(held_out.iloc[: SAMPLE_ROWS["validation"]], folder / "validation" / "validation.csv")
+    features = held_out.iloc[-INFERENCE_ROWS:].drop(columns=[bank_data.LABEL])
+    _write_csv(features, folder / INFERENCE / "inference.csv", header=False)
+    return folder
+
+
+def _write_csv(frame: Any, path: Path, header: bool = True) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False, header=header)
+
+
+def s3_uri(bucket: str, *parts: str) -> str:
+    key = "/".join(p.strip("/") for p in parts if p.strip("/"))
+    return f"s3://{bucket}/{key}/"
+
+
+def locations(spec: AlgorithmSpec, folder: Path, bucket: str, prefix: str) -> ValidationData:
+    """Where each part of ``folder`` goes under ``s3://bucket/prefix``; checks the folder."""
+    channels = _channel_folders(spec, folder)
+    return ValidationData(
+        channels={name: s3_uri(bucket, prefix, name) for name in channels},
+        inference=s3_uri(bucket, prefix, INFERENCE),
+        training_output=s3_uri(bucket, prefix, "training-output"),
+        transform_output=s3_uri(bucket, prefix, "transform-output"),
+    )
+
+
+def _channel_folders(spec: AlgorithmSpec, folder: Path) -> list[str]:
+    present = sorted(p.name for p in folder.iterdir() if p.is_dir() and _files(p))
+    declared = {c.name for c in spec.channels}
+    unknown = [n for n in present if n not in declared and n != INFERENCE]
+    missing = [c.name for c in spec.channels if c.required and c.name not in present]
+    if unknown or missing or INFERENCE not in present:
+        raise MarketplaceError(
+            f"validation data folder {folder} needs one non-empty sub-folder per channel "
+            f"(declared: {', '.join(sorted(declared))}; required missing: "
+            f"{', '.join(missing) or 'none'}; unknown: {', '.join(unknown) or 'none'}) "
+            f"and a non-empty {INFERENCE}/ folder of headerless CSV rows"
+        )
+    return [n for n in present if n != INFERENCE]
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def plan_uploads(folder: Path, bucket: str, prefix: str) -> list[Upload]:
+    """One upload per file, keys mirroring the folder below ``prefix``."""
+    base = prefix.strip("/")
+    uploads = []
+    for path in _files(folder):
+        relative = path.relative_to(folder).as_posix()
+        uploads.append(Upload(path, bucket, f"{base}/{relative}" if base else relative))
+    return uploads
+
+
+def upload(s3_client: Any, uploads: list[Upload]) -> None:
+    for item in uploads:
+        s3_client.upload_file(str(item.path), item.bucket, item.key)
