@@ -11,7 +11,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "bank-marketing" / "bank-additional-full.csv.gz"
+DATA_FILE = (
+    Path(__file__).resolve().parent.parent
+    / "data"
+    / "bank-marketing"
+    / "bank-additional-full.csv.gz"
+)
 LABEL = "y"
 SPLIT_SEED = 1729
 TRAIN_SHARE = 0.7

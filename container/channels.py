@@ -13,19 +13,21 @@ import gzip
 import io
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, cast
 
 import pandas as pd
 
 from container.environment import ChannelConfig
 from container.errors import DataError
+from container.pipe import PipeChannel
 
 log = logging.getLogger(__name__)
 
 GZIP_MAGIC = b"\x1f\x8b"
 SEPARATORS = ",;\t|"
+SAMPLE_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,12 @@ class ChannelReader:
     name: str
     path: Path
     config: ChannelConfig
+    pipe: PipeChannel | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.pipe is None and self.config.input_mode == "Pipe":
+            pipe = PipeChannel(self.name, self.path.parent, self.config.compression)
+            object.__setattr__(self, "pipe", pipe)
 
     @property
     def content_type(self) -> str | None:
@@ -59,7 +67,13 @@ class ChannelReader:
         return files
 
     def open_streams(self) -> Iterator[tuple[str, IO[bytes]]]:
-        """Each file as a binary stream, gunzipped when it is gzip data."""
+        """Each file as a binary stream, gunzipped when it is gzip data.
+
+        In Pipe mode: the next epoch's FIFO as one stream (each call reads the next epoch).
+        """
+        if self.pipe is not None:
+            yield from self.pipe.open_epoch()
+            return
         for path in self.data_files():
             with path.open("rb") as raw:
                 yield str(path.relative_to(self.path)), _maybe_gunzip(raw)
@@ -68,7 +82,8 @@ class ChannelReader:
         """All CSV files of the channel as one table; columns are numbered when there is no header."""
         header = csv_header_parameter(self.content_type)
         frames = [
-            _read_csv_stream(name, stream, header, self.name) for name, stream in self.open_streams()
+            _read_csv_stream(name, stream, header, self.name)
+            for name, stream in self.open_streams()
         ]
         _check_same_columns(self.name, frames)
         table = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
@@ -78,9 +93,9 @@ class ChannelReader:
 
 
 def _maybe_gunzip(raw: IO[bytes]) -> IO[bytes]:
-    buffered = io.BufferedReader(raw)  # type: ignore[arg-type]
+    buffered = io.BufferedReader(cast(io.RawIOBase, raw))
     if buffered.peek(2)[:2] == GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=buffered)  # type: ignore[return-value]
+        return cast(IO[bytes], gzip.GzipFile(fileobj=buffered))
     return buffered
 
 
@@ -96,18 +111,46 @@ def csv_header_parameter(content_type: str | None) -> bool | None:
 def _read_csv_stream(
     name: str, stream: IO[bytes], header: bool | None, channel: str
 ) -> pd.DataFrame:
-    head = stream.peek(65536) if hasattr(stream, "peek") else b""  # type: ignore[union-attr]
+    head, stream = read_head(stream)
     first_lines = head.decode("utf-8", errors="replace").splitlines()[:2]
     separator = detect_separator(first_lines[0] if first_lines else "")
     has_header = header if header is not None else looks_like_header(first_lines, separator)
     try:
         frame = pd.read_csv(stream, sep=separator, header=0 if has_header else None)
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise DataError(f"channel {channel!r}, file {name}: not readable as CSV ({error})") from error
+        raise DataError(
+            f"channel {channel!r}, file {name}: not readable as CSV ({error})"
+        ) from error
     if not has_header:
         frame.columns = [str(i) for i in range(frame.shape[1])]
     log.info("channel %s: read %s (%d rows, %d columns)", channel, name, *frame.shape)
     return frame
+
+
+def read_head(stream: IO[bytes], size: int = SAMPLE_BYTES) -> tuple[bytes, IO[bytes]]:
+    """The first ``size`` bytes, and a stream that still yields everything from the start."""
+    head = stream.read(size)
+    rest = _PrefixedStream(head, stream)
+    return head, cast(IO[bytes], io.BufferedReader(rest, buffer_size=1 << 20))
+
+
+class _PrefixedStream(io.RawIOBase):
+    def __init__(self, prefix: bytes, stream: IO[bytes]) -> None:
+        self._prefix = memoryview(prefix)
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._prefix:
+            count = min(len(buffer), len(self._prefix))
+            buffer[:count] = self._prefix[:count]
+            self._prefix = self._prefix[count:]
+            return count
+        data = self._stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def detect_separator(line: str) -> str:

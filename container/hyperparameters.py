@@ -35,46 +35,49 @@ class InvalidValue(ValueError):
 class Hyperparameters(Mapping[str, Value]):
     """Validated hyperparameters with typed access, plus the reserved keys set aside."""
 
-    values: Mapping[str, Value]
+    parsed: Mapping[str, Value]
     reserved: Mapping[str, str] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> Value:
-        return self.values[name]
+        return self.parsed[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.values)
+        return iter(self.parsed)
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(self.parsed)
 
     def get_int(self, name: str) -> int:
-        return _typed(self.values[name], int, name)
+        value = self.parsed[name]
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(_wrong_type(name, value, "int"))
+        return value
 
     def get_float(self, name: str) -> float:
-        value = self.values[name]
-        return float(_typed(value, (int, float), name))
+        value = self.parsed[name]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(_wrong_type(name, value, "float"))
+        return float(value)
 
     def get_str(self, name: str) -> str:
-        return _typed(self.values[name], str, name)
+        value = self.parsed[name]
+        if not isinstance(value, str):
+            raise TypeError(_wrong_type(name, value, "str"))
+        return value
 
     def get_bool(self, name: str) -> bool:
-        return _typed(self.values[name], bool, name)
-
-    def get_optional_str(self, name: str) -> str | None:
-        value = self.values.get(name)
-        return None if value is None else _typed(value, str, name)
+        value = self.parsed[name]
+        if not isinstance(value, bool):
+            raise TypeError(_wrong_type(name, value, "bool"))
+        return value
 
     @property
     def tuning_objective(self) -> str | None:
         return self.reserved.get(TUNING_OBJECTIVE_KEY)
 
 
-def _typed(value: Any, kind: type | tuple[type, ...], name: str) -> Any:
-    if isinstance(value, bool) and kind is not bool:
-        raise TypeError(f"hyperparameter {name!r} is a bool, not {kind}")
-    if not isinstance(value, kind):
-        raise TypeError(f"hyperparameter {name!r} is {type(value).__name__}, not {kind}")
-    return value
+def _wrong_type(name: str, value: Value, wanted: str) -> str:
+    return f"hyperparameter {name!r} is {type(value).__name__}, not {wanted}; check the spec"
 
 
 def parse_hyperparameters(spec: AlgorithmSpec, raw: Mapping[str, Any]) -> Hyperparameters:

@@ -154,7 +154,7 @@ class Channel:
 
 @dataclass(frozen=True)
 class Metric:
-    """One metric the algorithm logs, e.g. ``validation:auc``; tunable ones can be HPO objectives."""
+    """A metric the algorithm logs, e.g. ``validation:auc``; tunable ones can be HPO objectives."""
 
     name: str
     direction: Direction
@@ -182,7 +182,9 @@ class AlgorithmSpec:
         _check_unique("channel", [c.name for c in self.channels])
         _check_unique("metric", [m.name for m in self.metrics])
         if not self.default_response_content_type:
-            object.__setattr__(self, "default_response_content_type", self.response_content_types[0])
+            object.__setattr__(
+                self, "default_response_content_type", self.response_content_types[0]
+            )
 
     def hyperparameter(self, name: str) -> Hyperparameter:
         return next(h for h in self.hyperparameters if h.name == name)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import sys
 
+from container import launcher
 from container.channels import ChannelReader
+from container.distributed import process_group
 from container.environment import TrainingEnvironment
 from container.errors import ConfigError, TrainingError
 from container.failure import write_failure
@@ -37,8 +39,11 @@ def main() -> int:
     stop.install_signal_handlers()
     environment = TrainingEnvironment.load()
     try:
+        workers = worker_processes()
+        if workers > 1:
+            return launcher.run_workers(workers, stop)
         run(environment, stop)
-    except BaseException as error:  # noqa: BLE001 - every failure must reach the failure file
+    except BaseException as error:
         if isinstance(error, KeyboardInterrupt | SystemExit) and not stop.requested:
             raise
         text = write_failure(environment.failure_file, error)
@@ -54,8 +59,9 @@ def run(environment: TrainingEnvironment, stop: StopFlag) -> None:
     for path in (job.model_dir, job.output_data_dir, job.checkpoint_dir):
         path.mkdir(parents=True, exist_ok=True)
     log.info("Training %s on %s", algorithm.spec.name, ", ".join(job.channels))
-    algorithm.train(job)
-    if not any(job.model_dir.iterdir()):
+    with process_group(job.cluster):
+        algorithm.train(job)
+    if job.cluster.is_master and not any(job.model_dir.iterdir()):
         raise TrainingError(
             f"the algorithm finished without writing a model to {job.model_dir}",
             "train(job) must save its model under job.model_dir before it returns.",
@@ -96,12 +102,32 @@ def build_cluster(environment: TrainingEnvironment, spec: AlgorithmSpec) -> Clus
             f"{spec.name} does not support distributed training but the job has "
             f"{len(resources.hosts)} hosts; use an instance count of 1"
         )
+    num_gpus = gpu_count()
     return Cluster(
         hosts=resources.hosts,
         current_host=resources.current_host,
         network_interface_name=resources.network_interface_name,
-        num_gpus=gpu_count(),
+        num_gpus=num_gpus,
+        local_rank=launcher.local_rank(),
+        local_world_size=launcher.local_world_size(),
+        uses_gpu=num_gpus > 0 and cuda_available(),
     )
+
+
+def worker_processes() -> int:
+    """How many processes this host must start (one per GPU), or 1 when this is a worker."""
+    if launcher.is_worker():
+        return 1
+    spec = load_algorithm().spec
+    if not spec.supports_distributed_training:
+        return 1
+    return launcher.processes_per_host(gpu_count(), cuda_available())
+
+
+def cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
 
 
 def check_channels(environment: TrainingEnvironment, spec: AlgorithmSpec) -> None:
@@ -123,7 +149,9 @@ def check_channels(environment: TrainingEnvironment, spec: AlgorithmSpec) -> Non
             )
         if config.input_mode not in channel.input_modes:
             modes = ", ".join(mode.value for mode in channel.input_modes)
-            problems.append(f"channel {name!r}: input mode {config.input_mode} is not supported; use {modes}")
+            problems.append(
+                f"channel {name!r}: input mode {config.input_mode} is not supported; use {modes}"
+            )
         if config.compression not in channel.compression_types:
             problems.append(f"channel {name!r}: compression {config.compression} is not supported")
     for name, channel in declared.items():

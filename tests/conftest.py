@@ -24,7 +24,9 @@ def bank_frame() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
-def small_bank(tmp_path_factory: pytest.TempPathFactory, bank_frame: pd.DataFrame) -> dict[str, Path]:
+def small_bank(
+    tmp_path_factory: pytest.TempPathFactory, bank_frame: pd.DataFrame
+) -> dict[str, Path]:
     """3,000 training and 1,000 validation rows of the bank data, as CSV files with a header."""
     folder = tmp_path_factory.mktemp("bank")
     train, validation = bank_data.split(bank_frame)
@@ -42,11 +44,15 @@ def make_job(
 ) -> JobLayout:
     layout = JobLayout(root)
     inputs = [ChannelInput(n, p, (content_types or {}).get(n)) for n, p in channels.items()]
-    layout.create(inputs, dict(FAST_HYPERPARAMETERS if hyperparameters is None else hyperparameters))
+    layout.create(
+        inputs, dict(FAST_HYPERPARAMETERS if hyperparameters is None else hyperparameters)
+    )
     return layout
 
 
-def run_train(layout: JobLayout, env: Mapping[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_train(
+    layout: JobLayout, env: Mapping[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     """The real ``train`` entrypoint as a child process on ``layout``'s tree."""
     environment = {**os.environ, "SAGEMAKER_BASE_DIR": str(layout.base_dir), **(env or {})}
     return subprocess.run(

@@ -6,8 +6,6 @@ import argparse
 from typing import Any
 
 
-
-
 class UsageError(Exception):
     """A command-line argument is malformed; ``byoa`` prints it with the usage and exits 2."""
 

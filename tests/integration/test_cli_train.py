@@ -14,19 +14,29 @@ BYOA = [sys.executable, "-m", "container.cli"]
 
 
 def byoa(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*BYOA, *arguments], capture_output=True, text=True, timeout=300, cwd=REPO_ROOT)
+    return subprocess.run(
+        [*BYOA, *arguments], capture_output=True, text=True, timeout=300, cwd=REPO_ROOT
+    )
 
 
-def test_train_lays_out_the_tree_and_packs_like_sagemaker(tmp_path: Path, small_bank: dict[str, Path]) -> None:
+def test_train_lays_out_the_tree_and_packs_like_sagemaker(
+    tmp_path: Path, small_bank: dict[str, Path]
+) -> None:
     result = byoa(
-        "train", "--channel", f"train={small_bank['train']}", "--channel", f"validation={small_bank['validation']}",
-        "--content-type", "train=text/csv", "--hp", "label=y", "--hp", "epochs=1", "--output", str(tmp_path),
-    )  # fmt: skip
+        "train",
+        *("--channel", f"train={small_bank['train']}"),
+        *("--channel", f"validation={small_bank['validation']}"),
+        *("--content-type", "train=text/csv", "--hp", "label=y", "--hp", "epochs=1"),
+        *("--output", str(tmp_path)),
+    )
     assert result.returncode == 0, result.stderr
     assert "Job status: Completed (exit code 0)" in result.stderr
     assert "validation:auc" in result.stderr
     config = tmp_path / "opt" / "ml" / "input" / "config"
-    assert json.loads((config / "hyperparameters.json").read_text()) == {"label": "y", "epochs": "1"}
+    assert json.loads((config / "hyperparameters.json").read_text()) == {
+        "label": "y",
+        "epochs": "1",
+    }
     channels = json.loads((config / "inputdataconfig.json").read_text())
     assert channels["train"]["ContentType"] == "text/csv"
     assert channels["validation"]["TrainingInputMode"] == "File"
@@ -39,7 +49,15 @@ def test_train_lays_out_the_tree_and_packs_like_sagemaker(tmp_path: Path, small_
 
 
 def test_failed_job_prints_the_failure_reason(tmp_path: Path, small_bank: dict[str, Path]) -> None:
-    result = byoa("train", "--channel", f"train={small_bank['train']}", "--hp", "epochs=-3", "--output", str(tmp_path))
+    result = byoa(
+        "train",
+        "--channel",
+        f"train={small_bank['train']}",
+        "--hp",
+        "epochs=-3",
+        "--output",
+        str(tmp_path),
+    )
     assert result.returncode == 1
     assert "Job status: Failed" in result.stderr
     assert "Failure reason: hyperparameter 'epochs': -3 is out of range [1, 1000]" in result.stderr
@@ -47,7 +65,9 @@ def test_failed_job_prints_the_failure_reason(tmp_path: Path, small_bank: dict[s
 
 
 def test_malformed_hp_and_missing_path_are_usage_errors(tmp_path: Path) -> None:
-    malformed = byoa("train", "--channel", f"train={tmp_path}", "--hp", "epochs", "--output", str(tmp_path))
+    malformed = byoa(
+        "train", "--channel", f"train={tmp_path}", "--hp", "epochs", "--output", str(tmp_path)
+    )
     assert malformed.returncode == 2
     assert "malformed --hp 'epochs': expected NAME=VALUE" in malformed.stderr
     missing = byoa("train", "--channel", "train=/no/such/data.csv", "--output", str(tmp_path))

@@ -26,7 +26,9 @@ def first_line(path: Path) -> str:
     return path.read_text().splitlines()[0]
 
 
-def test_success_writes_model_report_and_scrapable_metrics(tmp_path: Path, small_bank: dict[str, Path]) -> None:
+def test_success_writes_model_report_and_scrapable_metrics(
+    tmp_path: Path, small_bank: dict[str, Path]
+) -> None:
     layout = make_job(tmp_path, small_bank)
     result = run_train(layout)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -40,7 +42,9 @@ def test_success_writes_model_report_and_scrapable_metrics(tmp_path: Path, small
     assert 0.5 < float(scraped["validation:auc"][-1]) <= 1.0
 
 
-def test_sdk_encoded_hyperparameters_and_reserved_keys_are_accepted(tmp_path: Path, small_bank: dict[str, Path]) -> None:
+def test_sdk_encoded_hyperparameters_and_reserved_keys_are_accepted(
+    tmp_path: Path, small_bank: dict[str, Path]
+) -> None:
     hyperparameters = {k: json.dumps(v) for k, v in FAST_HYPERPARAMETERS.items()}
     hyperparameters |= {
         "sagemaker_program": '"train.py"',
@@ -52,13 +56,17 @@ def test_sdk_encoded_hyperparameters_and_reserved_keys_are_accepted(tmp_path: Pa
     assert "Set aside reserved hyperparameters" in result.stderr
 
 
-def test_headerless_gzip_nested_channel_with_label_first(tmp_path: Path, small_bank: dict[str, Path]) -> None:
+def test_headerless_gzip_nested_channel_with_label_first(
+    tmp_path: Path, small_bank: dict[str, Path]
+) -> None:
     frame = pd.read_csv(small_bank["train"])
     frame = frame[["y"] + [c for c in frame.columns if c != "y"]]
     nested = tmp_path / "data" / "2026" / "11"
     nested.mkdir(parents=True)
     half = len(frame) // 2
-    frame.iloc[:half].to_csv(nested / "part-0.csv.gz", header=False, index=False, compression="gzip")
+    frame.iloc[:half].to_csv(
+        nested / "part-0.csv.gz", header=False, index=False, compression="gzip"
+    )
     frame.iloc[half:].to_csv(tmp_path / "data" / "part-1.csv", header=False, index=False)
     hyperparameters = {k: v for k, v in FAST_HYPERPARAMETERS.items() if k != "label"}
     layout = make_job(tmp_path / "job", {"train": tmp_path / "data"}, hyperparameters)
@@ -77,7 +85,8 @@ def test_headerless_gzip_nested_channel_with_label_first(tmp_path: Path, small_b
         ({}, ("validation",), {}, "required channel 'train' is missing"),
         ({}, ("train",), {"train": "application/x-parquet"},
          "channel 'train': content type 'application/x-parquet' is not supported; use text/csv"),
-        ({}, ("train", "valdation"), {}, "unknown channel 'valdation' (did you mean 'validation'?)"),
+        ({}, ("train", "valdation"), {},
+         "unknown channel 'valdation' (did you mean 'validation'?)"),
     ],
 )  # fmt: skip
 def test_configuration_errors_reach_the_failure_file_first(
@@ -109,28 +118,38 @@ def test_algorithm_that_writes_no_model_fails(tmp_path: Path, small_bank: dict[s
     layout = make_job(tmp_path, small_bank)
     result = run_train(layout, env={"PYTHONPATH": str(FIXTURES), "BYOA_ALGORITHM": "forgetful"})
     assert result.returncode == 1
-    assert first_line(layout.failure_file).startswith("the algorithm finished without writing a model")
+    assert first_line(layout.failure_file).startswith(
+        "the algorithm finished without writing a model"
+    )
 
 
-def test_unexpected_exception_reason_comes_before_the_traceback(tmp_path: Path, small_bank: dict[str, Path]) -> None:
+def test_unexpected_exception_reason_comes_before_the_traceback(
+    tmp_path: Path, small_bank: dict[str, Path]
+) -> None:
     layout = make_job(tmp_path, small_bank)
     result = run_train(layout, env={"PYTHONPATH": str(FIXTURES), "BYOA_ALGORITHM": "crashing"})
     assert result.returncode == 1
     text = layout.failure_file.read_text()
     assert text.splitlines()[0] == (
-        "unexpected error in the algorithm: ZeroDivisionError: the learning rate schedule divided by zero"
+        "unexpected error in the algorithm: ZeroDivisionError: "
+        "the learning rate schedule divided by zero"
     )
     assert text.index("Traceback") > len(text.splitlines()[0])
 
 
-def test_missing_algorithm_module_is_a_clear_failure(tmp_path: Path, small_bank: dict[str, Path]) -> None:
+def test_missing_algorithm_module_is_a_clear_failure(
+    tmp_path: Path, small_bank: dict[str, Path]
+) -> None:
     layout = make_job(tmp_path, small_bank)
     assert run_train(layout, env={"BYOA_ALGORITHM": "no_such_algorithm"}).returncode == 1
-    assert first_line(layout.failure_file).startswith("cannot import the algorithm module 'no_such_algorithm'")
+    assert first_line(layout.failure_file).startswith(
+        "cannot import the algorithm module 'no_such_algorithm'"
+    )
 
 
 needs_unshare = pytest.mark.skipif(
-    shutil.which("unshare") is None or os.geteuid() != 0, reason="needs root and unshare for a PID namespace"
+    shutil.which("unshare") is None or os.geteuid() != 0,
+    reason="needs root and unshare for a PID namespace",
 )
 
 
@@ -153,7 +172,9 @@ def start_as_pid_one(command: list[str], env: dict[str, str]) -> tuple[subproces
 @needs_unshare
 def test_pid_one_without_a_handler_ignores_sigterm() -> None:
     """The control: proves the namespace really gives PID-1 signal semantics."""
-    process, pid = start_as_pid_one([sys.executable, "-c", "import time; time.sleep(20)"], dict(os.environ))
+    process, pid = start_as_pid_one(
+        [sys.executable, "-c", "import time; time.sleep(20)"], dict(os.environ)
+    )
     try:
         os.kill(pid, signal.SIGTERM)
         with pytest.raises(subprocess.TimeoutExpired):

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from container.channels import ChannelReader, csv_header_parameter, detect_separator, looks_like_header
+from container.channels import (
+    ChannelReader,
+    csv_header_parameter,
+    detect_separator,
+    looks_like_header,
+)
 from container.environment import ChannelConfig
 from container.errors import DataError
 
@@ -70,7 +75,14 @@ def test_header_only_file_is_an_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("line", "separator"),
-    [("a,b,c", ","), ("a;b;c", ";"), ("a\tb", "\t"), ("a|b|c", "|"), ('"x;y",z', ","), ("single", ",")],
+    [
+        ("a,b,c", ","),
+        ("a;b;c", ";"),
+        ("a\tb", "\t"),
+        ("a|b|c", "|"),
+        ('"x;y",z', ","),
+        ("single", ","),
+    ],
 )
 def test_separator_detection(line: str, separator: str) -> None:
     assert detect_separator(line) == separator
@@ -81,3 +93,12 @@ def test_header_heuristics() -> None:
     assert not looks_like_header(["56,housemaid", "57,services"], ",")
     assert csv_header_parameter("text/csv;charset=utf-8;header=present") is True
     assert csv_header_parameter("text/csv") is None
+
+
+def test_header_of_a_very_wide_gzipped_file_is_detected(tmp_path: Path) -> None:
+    names = [f"feature_with_a_long_name_{i}" for i in range(1500)]
+    rows = [",".join(names), ",".join(["1.5"] * 1500), ",".join(["2.5"] * 1500)]
+    (tmp_path / "wide.csv.gz").write_bytes(gzip.compress("\n".join(rows).encode() + b"\n"))
+    table = reader(tmp_path).read_csv()
+    assert table.shape == (2, 1500)
+    assert table.columns[-1] == "feature_with_a_long_name_1499"

@@ -21,7 +21,13 @@ def test_defaults_fill_everything_not_given() -> None:
 
 def test_string_values_become_typed() -> None:
     parsed = parse_hyperparameters(
-        SPEC, {"epochs": "7", "learning_rate": "1e-3", "objective": "regression", "balance_classes": "True"}
+        SPEC,
+        {
+            "epochs": "7",
+            "learning_rate": "1e-3",
+            "objective": "regression",
+            "balance_classes": "True",
+        },
     )
     assert parsed.get_int("epochs") == 7
     assert parsed.get_float("learning_rate") == pytest.approx(0.001)
@@ -30,7 +36,10 @@ def test_string_values_become_typed() -> None:
 
 
 def test_sdk_json_encoded_values_are_accepted() -> None:
-    sdk_written = {k: json.dumps(v) for k, v in {"epochs": 7, "objective": "multiclass", "dropout": 0.25}.items()}
+    sdk_written = {
+        k: json.dumps(v)
+        for k, v in {"epochs": 7, "objective": "multiclass", "dropout": 0.25}.items()
+    }
     parsed = parse_hyperparameters(SPEC, sdk_written)
     assert (parsed["epochs"], parsed["objective"], parsed["dropout"]) == (7, "multiclass", 0.25)
 
@@ -50,7 +59,9 @@ def test_reserved_keys_are_set_aside_not_rejected() -> None:
 
 
 def test_unknown_key_names_the_closest_declared_one() -> None:
-    with pytest.raises(ConfigError, match=r"unknown hyperparameter 'epoch' \(did you mean 'epochs'\?\)"):
+    with pytest.raises(
+        ConfigError, match=r"unknown hyperparameter 'epoch' \(did you mean 'epochs'\?\)"
+    ):
         parse_hyperparameters(SPEC, {"epoch": "3"})
 
 
@@ -64,7 +75,10 @@ def test_wrong_type_and_bad_choice_are_reported_together() -> None:
         parse_hyperparameters(SPEC, {"epochs": "3.5", "objective": "binarry"})
     reason = caught.value.reason
     assert "'epochs': '3.5' is not an integer" in reason
-    assert "'binarry' is not one of {binary, multiclass, regression} (did you mean 'binary'?)" in reason
+    assert (
+        "'binarry' is not one of {binary, multiclass, regression} (did you mean 'binary'?)"
+        in reason
+    )
 
 
 @pytest.mark.parametrize("text", ["nan", "inf", "-inf", "", "ten"])

@@ -40,5 +40,9 @@ def test_bundled_spec_defaults_are_valid_values() -> None:
 
     for hyperparameter in SPEC.hyperparameters:
         if hyperparameter.default is not None:
-            raw = str(hyperparameter.default).lower() if hyperparameter.boolean else str(hyperparameter.default)
+            raw = (
+                str(hyperparameter.default).lower()
+                if hyperparameter.boolean
+                else str(hyperparameter.default)
+            )
             assert parse_value(hyperparameter, raw) == hyperparameter.default
