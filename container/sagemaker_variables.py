@@ -16,8 +16,10 @@ log = logging.getLogger(__name__)
 def export_sagemaker_variables() -> None:
     try:
         from sagemaker_training import environment
-    except (ImportError, OSError) as error:
-        log.warning("SM_* variables not exported (sagemaker-training unavailable: %s)", error)
+
+        variables = environment.Environment().to_env_vars()
+    except Exception as error:  # noqa: BLE001 - best effort: the job itself does not need them
+        log.warning("SM_* variables not exported (sagemaker-training: %s)", error)
         return
-    for key, value in environment.Environment().to_env_vars().items():
+    for key, value in variables.items():
         os.environ.setdefault(key, value)
