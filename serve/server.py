@@ -1,0 +1,114 @@
+"""``serve``: gunicorn in-process, bound to ``0.0.0.0:${SAGEMAKER_BIND_TO_PORT:-8080}``.
+
+The master loads the algorithm and the model before it forks (so ``/ping`` is never 200 on an
+unloaded model and the workers share the model's pages), then freezes the heap so reference
+counting does not copy it. Workers are ``gthread``: inference holds one slot per worker while
+the worker's other threads keep answering ``/ping`` in milliseconds. Each worker gets
+``cores / workers`` torch threads so workers do not fight over cores. SIGTERM stops gracefully:
+in-flight requests finish within 25 s, inside SageMaker's 30 s before SIGKILL.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import sys
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from container.errors import TrainingError
+from container.logs import configure_logging
+from container.plugin import load_algorithm
+from serve.app import create_app
+from serve.service import InferenceService
+from serve.settings import ServerSettings, SettingsError
+
+log = logging.getLogger(__name__)
+
+GRACEFUL_TIMEOUT_S = 25
+
+
+class ModelServer(BaseApplication):  # type: ignore[misc]
+    """A gunicorn application whose configuration comes from :class:`ServerSettings`."""
+
+    def __init__(self, settings: ServerSettings, service: InferenceService) -> None:
+        self.settings = settings
+        self.service = service
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in gunicorn_options(self.settings).items():
+            self.cfg.set(name, value)
+
+    def load(self) -> Any:
+        return create_app(self.service)
+
+
+def gunicorn_options(settings: ServerSettings) -> dict[str, Any]:
+    return {
+        "bind": [f"0.0.0.0:{settings.port}"],
+        "workers": settings.workers,
+        "worker_class": "gthread",
+        "threads": settings.threads,
+        "timeout": settings.timeout,
+        "graceful_timeout": GRACEFUL_TIMEOUT_S,
+        "keepalive": 75,
+        "preload_app": True,
+        "limit_request_line": 8190,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "info",
+        "proc_name": "byoa-serve",
+        "control_socket_disable": True,
+        "post_fork": _post_fork(settings.torch_threads),
+    }
+
+
+def _post_fork(torch_threads: int) -> Any:
+    def post_fork(server: Any, worker: Any) -> None:
+        import torch
+
+        torch.set_num_threads(torch_threads)
+        try:
+            torch.set_num_interop_threads(1)
+        except RuntimeError:
+            log.debug("torch inter-op threads already started")
+
+    return post_fork
+
+
+def load_service(settings: ServerSettings) -> InferenceService:
+    algorithm = load_algorithm()
+    log.info("loading the model from %s", settings.model_dir)
+    model = algorithm.model_fn(settings.model_dir)
+    service = InferenceService(algorithm, model, settings)
+    gc.collect()
+    gc.freeze()
+    return service
+
+
+def main() -> int:
+    configure_logging()
+    try:
+        settings = ServerSettings.from_environment()
+        if not settings.model_dir.is_dir():
+            raise SettingsError(f"the model folder {settings.model_dir} does not exist")
+        service = load_service(settings)
+    except (SettingsError, TrainingError, ValueError, OSError) as error:
+        log.error("cannot start the server: %s", error)
+        return 2
+    except Exception:
+        log.exception("cannot start the server: loading the algorithm or the model failed")
+        return 2
+    log.info(
+        "serving on 0.0.0.0:%d: %d workers x %d threads, %d torch threads each, payload %d MB",
+        settings.port, settings.workers, settings.threads, settings.torch_threads,
+        settings.max_payload_mb,
+    )  # fmt: skip
+    ModelServer(settings, service).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

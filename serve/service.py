@@ -1,0 +1,137 @@
+"""One invocation, from body to response bytes: decode, predict, encode.
+
+Implements the ``/invocations`` rules: the request type must be one the spec declares (else
+415), the response type is negotiated from ``Accept`` among the spec's response types (else
+406), line-aligned outputs (CSV, JSON Lines) hold exactly one line per input record, and every
+answer names its ``Content-Type``. Inference runs one request at a time per worker (an
+inference slot), so the worker's other threads stay free for ``/ping``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from container.plugin import Algorithm
+from serve import codecs
+from serve.codecs.output import as_predictions
+from serve.context import RequestContext
+from serve.errors import InferenceError, UnsupportedMediaType
+from serve.media import MediaType, negotiate, parse_media_type
+from serve.settings import ServerSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Answer:
+    body: bytes
+    content_type: str
+
+
+@dataclass
+class InferenceService:
+    algorithm: Algorithm
+    model: Any
+    settings: ServerSettings
+    slot: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(1))
+
+    def __post_init__(self) -> None:
+        spec = self.algorithm.spec
+        self.request_types = tuple(spec.request_content_types)
+        self.response_types = tuple(spec.response_content_types)
+        self.default_accept = self.settings.default_accept or spec.default_response_content_type
+        check_default_accept(self.default_accept, self.response_types)
+        self._input_fn = _with_context(self.algorithm.input_fn)
+        self._predict_fn = _required(_with_context(self.algorithm.module.predict_fn))
+        self._output_fn = _with_context(self.algorithm.output_fn)
+
+    def invoke(self, body: bytes, context: RequestContext) -> Answer:
+        request_type = self._request_type(context.content_type)
+        response_type = _negotiate(context.accept, self.response_types, self.default_accept)
+        data = self._decode(body, request_type, context)
+        with self.slot:
+            prediction = self._predict_fn(data, self.model, context)
+        return self._encode(prediction, data, response_type, context)
+
+    def _request_type(self, header: str) -> MediaType:
+        if not header.strip():
+            raise UnsupportedMediaType(
+                f"the request has no Content-Type; send one of {', '.join(self.request_types)}"
+            )
+        media = parse_media_type(header)
+        if media.essence not in self.request_types:
+            raise UnsupportedMediaType(
+                f"Content-Type {media.essence!r} is not served; this model accepts "
+                f"{', '.join(self.request_types)}"
+            )
+        return media
+
+    def _decode(self, body: bytes, media: MediaType, context: RequestContext) -> Any:
+        if self._input_fn is not None:
+            return self._input_fn(body, context.content_type, context)
+        decode = codecs.decoder(media.essence)
+        if decode is None:
+            raise UnsupportedMediaType(f"no decoder for {media.essence}; define input_fn")
+        return decode(body, media.parameters)
+
+    def _encode(
+        self, prediction: Any, data: Any, media: MediaType, context: RequestContext
+    ) -> Answer:
+        if self._output_fn is not None:
+            return Answer(self._output_fn(prediction, media.essence, context), media.essence)
+        encode = codecs.encoder(media.essence)
+        if encode is None:
+            raise InferenceError(f"no encoder for {media.essence}; define output_fn")
+        if media.essence in codecs.LINE_ALIGNED:
+            _check_one_per_record(prediction, data)
+        verbose = _verbose(media, context)
+        return Answer(encode(prediction, verbose), media.essence)
+
+
+@lru_cache(maxsize=256)
+def _negotiate(accept: str, offered: tuple[str, ...], default: str) -> MediaType:
+    return negotiate(accept, offered, default)
+
+
+def check_default_accept(default: str, offered: tuple[str, ...]) -> None:
+    if parse_media_type(default).essence not in offered:
+        raise ValueError(
+            f"SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT={default!r} is not a response type of this "
+            f"algorithm; allowed: {', '.join(offered)}"
+        )
+
+
+def _verbose(media: MediaType, context: RequestContext) -> bool:
+    flag = media.parameters.get("verbose") or context.attribute("verbose") or ""
+    return flag.lower() in ("true", "1", "yes")
+
+
+def _check_one_per_record(prediction: Any, data: Any) -> None:
+    expected = len(data) if hasattr(data, "__len__") else None
+    produced = len(as_predictions(prediction))
+    if expected is not None and produced != expected:
+        raise InferenceError(
+            f"predict_fn returned {produced} predictions for {expected} records; line-aligned "
+            "output needs exactly one per record"
+        )
+
+
+def _required(function: Callable[..., Any] | None) -> Callable[..., Any]:
+    assert function is not None
+    return function
+
+
+def _with_context(function: Callable[..., Any] | None) -> Callable[..., Any] | None:
+    """The handler as ``f(*arguments, context)``, dropping ``context`` if it takes none."""
+    if function is None:
+        return None
+    parameters = inspect.signature(function).parameters
+    if "context" in parameters:
+        return lambda *arguments: function(*arguments[:-1], context=arguments[-1])
+    return lambda *arguments: function(*arguments[:-1])

@@ -1,0 +1,161 @@
+"""The server's one settings object: every ``SAGEMAKER_*`` variable the server honours, validated.
+
+SageMaker's rules implemented here: bind ``0.0.0.0:${SAGEMAKER_BIND_TO_PORT:-8080}`` (inference
+pipelines pick the port); request bodies up to 6 MB in real time and ``MaxPayloadInMB`` (at
+most 100) in batch transform, with ``MaxConcurrentTransforms x MaxPayloadInMB <= 100``;
+invocations must answer within 60 s, so a timeout above that only draws a warning. Each bad
+value is rejected with a message that names the variable and the values it accepts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 8080
+REALTIME_PAYLOAD_MB = 6
+MAX_PAYLOAD_MB = 100
+INVOCATION_LIMIT_S = 60
+DEFAULT_THREADS = 16
+
+
+class SettingsError(ValueError):
+    """A variable holds a value the server cannot use; the message names it and what is allowed."""
+
+
+class BatchStrategy(StrEnum):
+    MULTI_RECORD = "MULTI_RECORD"
+    SINGLE_RECORD = "SINGLE_RECORD"
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """What the server reads from its environment, once, at start."""
+
+    port: int
+    workers: int
+    threads: int
+    timeout: int
+    batch: bool
+    max_payload_mb: int
+    batch_strategy: BatchStrategy
+    max_concurrent_transforms: int
+    default_accept: str
+    model_dir: Path
+    torch_threads: int
+
+    @property
+    def max_payload_bytes(self) -> int:
+        return self.max_payload_mb * 1024 * 1024
+
+    def execution_parameters(self) -> dict[str, object]:
+        """``GET /execution-parameters``: what batch transform should send this container."""
+        return {
+            "MaxConcurrentTransforms": self.max_concurrent_transforms,
+            "BatchStrategy": self.batch_strategy.value,
+            "MaxPayloadInMB": self.max_payload_mb,
+        }
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> ServerSettings:
+        env = os.environ if environ is None else environ
+        cores = os.cpu_count() or 1
+        workers = _integer(env, "SAGEMAKER_MODEL_SERVER_WORKERS", cores, 1, 256)
+        batch = _boolean(env, "SAGEMAKER_BATCH")
+        payload_mb = _integer(
+            env, "SAGEMAKER_MAX_PAYLOAD_IN_MB", REALTIME_PAYLOAD_MB, 1, MAX_PAYLOAD_MB
+        )
+        transforms_default = max(1, min(workers, MAX_PAYLOAD_MB // payload_mb))
+        transforms = _integer(
+            env, "SAGEMAKER_MAX_CONCURRENT_TRANSFORMS", transforms_default, 1, 100
+        )
+        _check_batch_budget(transforms, payload_mb)
+        settings = cls(
+            port=_integer(env, "SAGEMAKER_BIND_TO_PORT", DEFAULT_PORT, 1, 65535),
+            workers=workers,
+            threads=_integer(env, "BYOA_SERVER_THREADS", DEFAULT_THREADS, 2, 1024),
+            timeout=_integer(env, "SAGEMAKER_MODEL_SERVER_TIMEOUT", INVOCATION_LIMIT_S, 1, 3600),
+            batch=batch,
+            max_payload_mb=payload_mb,
+            batch_strategy=_strategy(env),
+            max_concurrent_transforms=transforms,
+            default_accept=env.get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "").strip(),
+            model_dir=model_dir(env),
+            torch_threads=_integer(env, "BYOA_TORCH_THREADS", max(1, cores // workers), 1, 1024),
+        )
+        settings.warn_about_limits()
+        return settings
+
+    def warn_about_limits(self) -> None:
+        if self.timeout > INVOCATION_LIMIT_S and not self.batch:
+            log.warning(
+                "SAGEMAKER_MODEL_SERVER_TIMEOUT=%d exceeds SageMaker's %d s real-time invocation "
+                "limit; callers will see a timeout first (use async inference for long requests)",
+                self.timeout, INVOCATION_LIMIT_S,
+            )  # fmt: skip
+        if self.workers * self.torch_threads > (os.cpu_count() or 1):
+            log.warning(
+                "%d workers x %d torch threads exceed the %d cores; they will compete",
+                self.workers, self.torch_threads, os.cpu_count() or 1,
+            )  # fmt: skip
+
+
+def model_dir(env: Mapping[str, str]) -> Path:
+    """``/opt/ml/model``, or ``$SAGEMAKER_BASE_DIR/model`` where the tree is relocated."""
+    explicit = env.get("BYOA_MODEL_DIR")
+    if explicit:
+        return Path(explicit)
+    base = env.get("SAGEMAKER_BASE_DIR")
+    return Path(base) / "model" if base else Path("/opt/ml/model")
+
+
+def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise SettingsError(f"{name}={text!r} is not an integer; allowed: {low}..{high}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}={value} is out of range; allowed: {low}..{high}")
+    return value
+
+
+def _boolean(env: Mapping[str, str], name: str) -> bool:
+    text = env.get(name, "").strip().lower()
+    if text in ("", "false", "0", "no"):
+        return False
+    if text in ("true", "1", "yes"):
+        return True
+    raise SettingsError(f"{name}={env[name]!r} is not a boolean; allowed: true, false")
+
+
+def _strategy(env: Mapping[str, str]) -> BatchStrategy:
+    text = env.get("SAGEMAKER_BATCH_STRATEGY", "").strip().upper().replace("-", "_")
+    if not text:
+        return BatchStrategy.MULTI_RECORD
+    aliases = {"MULTIRECORD": "MULTI_RECORD", "SINGLERECORD": "SINGLE_RECORD"}
+    try:
+        return BatchStrategy(aliases.get(text, text))
+    except ValueError:
+        allowed = ", ".join(s.value for s in BatchStrategy)
+        raise SettingsError(
+            f"SAGEMAKER_BATCH_STRATEGY={env['SAGEMAKER_BATCH_STRATEGY']!r} is unknown; "
+            f"allowed: {allowed}"
+        ) from None
+
+
+def _check_batch_budget(transforms: int, payload_mb: int) -> None:
+    if transforms * payload_mb > MAX_PAYLOAD_MB:
+        raise SettingsError(
+            f"SAGEMAKER_MAX_CONCURRENT_TRANSFORMS={transforms} x SAGEMAKER_MAX_PAYLOAD_IN_MB="
+            f"{payload_mb} = {transforms * payload_mb} MB exceeds SageMaker's {MAX_PAYLOAD_MB} MB; "
+            "lower one of them"
+        )
