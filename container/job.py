@@ -22,14 +22,22 @@ class Cluster:
     current_host: str
     network_interface_name: str
     num_gpus: int
+    local_rank: int = 0
+    local_world_size: int = 1
+    uses_gpu: bool = False
 
     @property
-    def rank(self) -> int:
+    def host_rank(self) -> int:
         return self.hosts.index(self.current_host)
 
     @property
+    def rank(self) -> int:
+        """Global rank: hosts in ``hosts`` order, then the processes (GPUs) of each host."""
+        return self.host_rank * self.local_world_size + self.local_rank
+
+    @property
     def world_size(self) -> int:
-        return len(self.hosts)
+        return len(self.hosts) * self.local_world_size
 
     @property
     def master_host(self) -> str:

@@ -9,11 +9,12 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import IO, TextIO
 
 from container.environment import BASE_DIR_VARIABLE
 from container.failure import read_failure_reason
-from container.local_tree import JobLayout
+from container.local_pipe import FifoFeeder, feeding
+from container.local_tree import ChannelInput, JobLayout
 from container.metrics import metric_definitions
 from container.spec import AlgorithmSpec
 
@@ -59,11 +60,33 @@ def run_job(
     command: Sequence[str] = TRAIN_COMMAND,
     environment: Mapping[str, str] | None = None,
     echo: TextIO | None = None,
+    pipes: Sequence[ChannelInput] = (),
 ) -> JobResult:
-    """Run ``command`` (the train entrypoint), echo its log, scrape metrics, pack the artefacts."""
-    scraper = MetricScraper(spec)
-    stream = echo or sys.stdout
+    """Run ``command`` (the train entrypoint), echo its log, scrape metrics, pack the artefacts.
+
+    ``pipes`` are Pipe-mode channels, fed through FIFOs while the job runs.
+    """
     env = dict(environment) if environment is not None else local_environment(layout)
+    with feeding(pipe_feeders(layout, pipes)):
+        return _run(layout, spec, command, env, echo or sys.stdout)
+
+
+def pipe_feeders(layout: JobLayout, channels: Sequence[ChannelInput]) -> list[FifoFeeder]:
+    return [
+        FifoFeeder(layout.data_dir, channel.name, channel.source)
+        for channel in channels
+        if channel.input_mode == "Pipe"
+    ]
+
+
+def _run(
+    layout: JobLayout,
+    spec: AlgorithmSpec,
+    command: Sequence[str],
+    env: dict[str, str],
+    stream: TextIO,
+) -> JobResult:
+    scraper = MetricScraper(spec)
     process = subprocess.Popen(
         list(command), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -84,6 +107,6 @@ def run_job(
     return JobResult(exit_code, read_failure_reason(layout.failure_file), stopped, scraper.last)
 
 
-def _lines(process: subprocess.Popen[str]) -> list[str] | TextIO:
+def _lines(process: subprocess.Popen[str]) -> IO[str]:
     assert process.stdout is not None
     return process.stdout

@@ -44,6 +44,7 @@ class JobLayout:
     current_host: str = DEFAULT_HOST
     checkpoint_dir: Path | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
+    network_interface: str = "eth0"
 
     @property
     def base_dir(self) -> Path:
@@ -60,6 +61,10 @@ class JobLayout:
     @property
     def failure_file(self) -> Path:
         return self.base_dir / "output" / "failure"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.base_dir / "input" / "data"
 
     def create(self, channels: list[ChannelInput], hyperparameters: Mapping[str, str]) -> None:
         config = self.base_dir / "input" / "config"
@@ -85,7 +90,7 @@ class JobLayout:
                 {"instance_group_name": "homogeneousCluster", "instance_type": "local",
                  "hosts": list(self.hosts)}
             ],
-            "network_interface_name": "eth0",
+            "network_interface_name": self.network_interface,
         }  # fmt: skip
 
     def pack(self) -> None:

@@ -68,6 +68,8 @@ def run(environment: TrainingEnvironment, stop: StopFlag) -> None:
         )
     if stop.requested:
         log.warning("Stopped early on request; the model saved so far is in %s", job.model_dir)
+    elif not job.cluster.is_master:
+        log.info("Training complete on rank %d; rank 0 writes the model", job.cluster.rank)
     else:
         log.info("Training complete; model in %s", job.model_dir)
 

@@ -1,0 +1,206 @@
+"""Multi-host training on ``torch.distributed``, set up from ``resourceconfig.json``.
+
+SageMaker's rules (contract 1.6 and 1.13): ``hosts`` is sorted, the rank of a host is
+``hosts.index(current_host)``, the master is ``hosts[0]``, collective traffic goes over
+``network_interface_name`` (``GLOO_SOCKET_IFNAME`` / ``NCCL_SOCKET_IFNAME``), and peers' names
+may resolve late, so resolution is retried with exponential back-off. A GPU host runs one
+process per GPU (NCCL), a CPU host one process (Gloo).
+
+``BYOA_HOST_ADDRESSES`` (``algo-1=127.0.0.1,algo-2=127.0.0.1``) overrides name resolution; only
+the local runner sets it, so that ``algo-1`` ... ``algo-N`` reach processes on loopback.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+from container.errors import ConfigError, TrainingError
+from container.job import Cluster
+
+log = logging.getLogger(__name__)
+
+HOST_ADDRESSES_VARIABLE = "BYOA_HOST_ADDRESSES"
+MASTER_PORT_VARIABLE = "BYOA_MASTER_PORT"
+DNS_WAIT_VARIABLE = "BYOA_DNS_WAIT_SECONDS"
+TIMEOUT_VARIABLE = "BYOA_DIST_TIMEOUT_SECONDS"
+DEFAULT_MASTER_PORT = 29500
+DEFAULT_DNS_WAIT_SECONDS = 900.0
+DEFAULT_TIMEOUT_SECONDS = 600.0
+FULLY_REPLICATED = "FullyReplicated"
+SHARDED_BY_S3_KEY = "ShardedByS3Key"
+
+T = TypeVar("T")
+
+
+def host_address_overrides(text: str | None = None) -> dict[str, str]:
+    """``algo-1=127.0.0.1,algo-2=127.0.0.1`` -> a mapping; empty when unset."""
+    raw = os.environ.get(HOST_ADDRESSES_VARIABLE, "") if text is None else text
+    overrides = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        host, separator, address = item.partition("=")
+        if not separator or not host or not address:
+            raise ConfigError(f"{HOST_ADDRESSES_VARIABLE}: {item!r} is not HOST=ADDRESS")
+        overrides[host.strip()] = address.strip()
+    return overrides
+
+
+def resolve_host(
+    host: str,
+    wait_seconds: float,
+    lookup: Callable[[str], str] = socket.gethostbyname,
+    sleep: Callable[[float], None] = time.sleep,
+) -> str:
+    """``host``'s address, retrying with exponential back-off until ``wait_seconds`` pass."""
+    overrides = host_address_overrides()
+    if host in overrides:
+        return overrides[host]
+    delay, waited = 0.1, 0.0
+    while True:
+        try:
+            return lookup(host)
+        except OSError as error:
+            if waited >= wait_seconds:
+                raise TrainingError(
+                    f"host {host} did not resolve within {wait_seconds:g} s ({error}); "
+                    "a peer of this distributed job never came up"
+                ) from error
+            log.info("waiting for host %s to resolve (%s); retrying in %.1f s", host, error, delay)
+            sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 10.0)
+
+
+def resolve_hosts(hosts: Sequence[str], wait_seconds: float | None = None) -> dict[str, str]:
+    wait = (
+        _float_variable(DNS_WAIT_VARIABLE, DEFAULT_DNS_WAIT_SECONDS)
+        if wait_seconds is None
+        else wait_seconds
+    )
+    return {host: resolve_host(host, wait) for host in hosts}
+
+
+def backend_for(cluster: Cluster) -> str:
+    return "nccl" if cluster.uses_gpu else "gloo"
+
+
+def master_port() -> int:
+    return int(os.environ.get(MASTER_PORT_VARIABLE) or DEFAULT_MASTER_PORT)
+
+
+def init_process_group(cluster: Cluster) -> None:
+    """Join the job's process group (no-op for a one-process job)."""
+    if cluster.world_size == 1 or dist.is_initialized():
+        return
+    addresses = resolve_hosts(cluster.hosts)
+    os.environ.setdefault("GLOO_SOCKET_IFNAME", cluster.network_interface_name)
+    os.environ.setdefault("NCCL_SOCKET_IFNAME", cluster.network_interface_name)
+    if cluster.uses_gpu:
+        torch.cuda.set_device(cluster.local_rank)
+    address, port = addresses[cluster.master_host], master_port()
+    log.info(
+        "joining %s process group: rank %d of %d, master %s (%s:%d), interface %s",
+        backend_for(cluster), cluster.rank, cluster.world_size, cluster.master_host, address,
+        port, cluster.network_interface_name,
+    )  # fmt: skip
+    timeout = timedelta(seconds=_float_variable(TIMEOUT_VARIABLE, DEFAULT_TIMEOUT_SECONDS))
+    try:
+        dist.init_process_group(
+            backend_for(cluster), init_method=f"tcp://{address}:{port}",
+            rank=cluster.rank, world_size=cluster.world_size, timeout=timeout,
+        )  # fmt: skip
+    except (RuntimeError, ValueError) as error:
+        raise TrainingError(
+            f"could not join the distributed process group at {address}:{port} "
+            f"over interface {cluster.network_interface_name}: {error}",
+        ) from error
+
+
+@contextmanager
+def process_group(cluster: Cluster) -> Iterator[None]:
+    """The process group for the duration of the block, torn down after it."""
+    init_process_group(cluster)
+    try:
+        yield
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def is_distributed() -> bool:
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+
+def broadcast_object(value: T, source: int = 0) -> T:
+    """Rank ``source``'s ``value`` on every rank (the value itself when not distributed)."""
+    if not is_distributed():
+        return value
+    box: list[Any] = [value]
+    dist.broadcast_object_list(box, src=source)
+    result: T = box[0]
+    return result
+
+
+def any_rank(flag: bool) -> bool:
+    """True on every rank when ``flag`` is True on at least one (e.g. one host got SIGTERM)."""
+    if not is_distributed():
+        return flag
+    tensor = torch.tensor([1 if flag else 0], dtype=torch.int32)
+    dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
+    return bool(tensor.item())
+
+
+def barrier() -> None:
+    if is_distributed():
+        dist.barrier()
+
+
+def shard_indices(rows: int, rank: int, world_size: int) -> np.ndarray:
+    """Rank ``rank``'s rows of ``rows``: every ``world_size``-th row, padded by wrapping around
+    so that every rank gets the same number and runs the same number of steps."""
+    if world_size == 1:
+        return np.arange(rows)
+    per_rank = -(-rows // world_size)
+    padded = np.resize(np.arange(rows), per_rank * world_size)
+    return padded[rank::world_size]
+
+
+def channel_shard(rows: int, cluster: Cluster, distribution: str) -> np.ndarray:
+    """The rows of a channel this process trains on.
+
+    ``FullyReplicated``: every host has all rows, so they are split across all ranks.
+    ``ShardedByS3Key``: SageMaker already gave each host its own objects, so the host reads its
+    data whole, split only among the processes of this host.
+    """
+    if distribution == SHARDED_BY_S3_KEY:
+        return pad_to_largest_shard(
+            shard_indices(rows, cluster.local_rank, cluster.local_world_size)
+        )
+    return shard_indices(rows, cluster.rank, cluster.world_size)
+
+
+def pad_to_largest_shard(indices: np.ndarray) -> np.ndarray:
+    """``indices`` wrapped around to the largest rank's length, so no rank waits for others."""
+    if not is_distributed() or len(indices) == 0:
+        return indices
+    length = torch.tensor([len(indices)], dtype=torch.int64)
+    dist.all_reduce(length, op=dist.ReduceOp.MAX)
+    return np.resize(indices, int(length.item()))
+
+
+def _float_variable(name: str, default: float) -> float:
+    text = os.environ.get(name)
+    try:
+        return float(text) if text else default
+    except ValueError as error:
+        raise ConfigError(f"{name}={text!r} is not a number of seconds") from error
