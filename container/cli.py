@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from container.commands import UsageError, demo, train
+from container.commands import UsageError, demo, marketplace, serve, train
 
 Handler = Callable[[argparse.Namespace], int]
-COMMAND_MODULES = (train, demo)
+COMMAND_MODULES = (train, demo, marketplace, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

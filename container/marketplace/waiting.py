@@ -17,6 +17,7 @@ from typing import Any
 from container.marketplace.errors import MarketplaceError
 
 TERMINAL = ("Completed", "Failed", "Deleting")
+CHANGE_SET_TERMINAL = ("SUCCEEDED", "FAILED", "CANCELLED")
 
 
 @dataclass(frozen=True)
@@ -35,14 +36,16 @@ class ResourceStatus:
     status: str
     validations: tuple[StatusItem, ...] = ()
     image_scans: tuple[StatusItem, ...] = ()
+    terminal: tuple[str, ...] = TERMINAL
+    success: str = "Completed"
 
     @property
     def finished(self) -> bool:
-        return self.status in TERMINAL
+        return self.status in self.terminal
 
     @property
     def succeeded(self) -> bool:
-        return self.status == "Completed"
+        return self.status == self.success
 
     def lines(self, resource: str) -> list[str]:
         return [
@@ -76,12 +79,37 @@ def model_package_status(description: Mapping[str, Any]) -> ResourceStatus:
     return _status(description, "ModelPackageStatus", "ModelPackageStatusDetails")
 
 
+def change_set_status(description: Mapping[str, Any]) -> ResourceStatus:
+    """A Catalog change set: ``PREPARING``/``APPLYING`` until ``SUCCEEDED``, ``FAILED``..."""
+    errors = tuple(
+        StatusItem(change.get("ChangeType", "?"), "error", _error_text(error))
+        for change in description.get("ChangeSet", [])
+        for error in change.get("ErrorDetailList", [])
+    )
+    failure = description.get("FailureDescription", "")
+    if failure:
+        errors += (StatusItem("change set", description.get("FailureCode", "error"), failure),)
+    return ResourceStatus(
+        description["Status"], errors, terminal=CHANGE_SET_TERMINAL, success="SUCCEEDED"
+    )
+
+
+def _error_text(error: Mapping[str, Any]) -> str:
+    return f"{error.get('ErrorCode', '')} {error.get('ErrorMessage', '')}".strip()
+
+
 def describe_algorithm(client: Any, name: str) -> Callable[[], ResourceStatus]:
     return lambda: algorithm_status(client.describe_algorithm(AlgorithmName=name))
 
 
 def describe_model_package(client: Any, name: str) -> Callable[[], ResourceStatus]:
     return lambda: model_package_status(client.describe_model_package(ModelPackageName=name))
+
+
+def describe_change_set(client: Any, change_set_id: str) -> Callable[[], ResourceStatus]:
+    return lambda: change_set_status(
+        client.describe_change_set(Catalog="AWSMarketplace", ChangeSetId=change_set_id)
+    )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,279 @@
+"""``byoa marketplace``: the SageMaker algorithm resource and the Marketplace listing version.
+
+``spec`` prints the ``CreateAlgorithm`` request derived from the algorithm spec (checked against
+botocore's service model); ``create-algorithm`` and ``create-model-package`` upload the public
+validation data, create the resource and wait for its validation; ``add-version`` adds a version
+to an existing product through the Marketplace Catalog API. ``--dry-run`` prints the requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import botocore.exceptions
+
+from container.commands import UsageError, key_values
+from container.marketplace import actions, validation_data
+from container.marketplace.algorithm_request import Image, create_algorithm_request
+from container.marketplace.aws_session import BotoAws, describe_aws_error
+from container.marketplace.change_set import NewVersion, add_version_request
+from container.marketplace.errors import MarketplaceError
+from container.marketplace.model_files import model_data_upload
+from container.marketplace.model_package_request import create_model_package_request
+from container.marketplace.validation_profile import (
+    ValidationSettings,
+    algorithm_validation,
+    model_package_validation,
+)
+from container.marketplace.waiting import Poll
+from container.plugin import load_algorithm
+from container.spec import AlgorithmSpec
+
+if TYPE_CHECKING:
+    Parsers = argparse._SubParsersAction[argparse.ArgumentParser]
+EXAMPLE_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/byoa-tabular:0.1.0"
+EXAMPLE_ROLE = "arn:aws:iam::123456789012:role/SageMakerMarketplaceValidation"
+EXAMPLE_BUCKET = "example-validation-bucket"
+DEFAULT_PREFIX = "byoa/validation"
+
+
+def add_commands(subparsers: Parsers) -> None:
+    parser = subparsers.add_parser(
+        "marketplace", help="create the SageMaker algorithm / model package and list versions"
+    )
+    commands = parser.add_subparsers(dest="marketplace_command", required=True, metavar="STEP")
+    _add_spec(commands)
+    _add_create_algorithm(commands)
+    _add_create_model_package(commands)
+    _add_add_version(commands)
+
+
+def _add_spec(commands: Parsers) -> None:
+    parser = commands.add_parser(
+        "spec", help="print the CreateAlgorithm request built from the algorithm spec",
+        description="Print the CreateAlgorithm request (JSON, usable with aws sagemaker "
+        "create-algorithm --cli-input-json) after checking it against botocore's service model. "
+        "Values not given are examples, listed on stderr.",
+    )  # fmt: skip
+    _add_algorithm_arguments(parser, required=False)
+    parser.set_defaults(handler=handle_spec)
+
+
+def _add_create_algorithm(commands: Parsers) -> None:
+    parser = commands.add_parser(
+        "create-algorithm", help="upload validation data, create the algorithm, wait, report"
+    )
+    _add_algorithm_arguments(parser, required=True)
+    _add_run_arguments(parser)
+    parser.set_defaults(handler=handle_create_algorithm)
+
+
+def _add_create_model_package(commands: Parsers) -> None:
+    parser = commands.add_parser(
+        "create-model-package", help="a model package from the algorithm and a model.tar.gz"
+    )
+    parser.add_argument("--algorithm", required=True, help="algorithm name or ARN it came from")
+    parser.add_argument(
+        "--model-data",
+        required=True,
+        help="the trained model.tar.gz: a local file (uploaded) or an s3:// URI",
+    )
+    parser.add_argument("--name", required=True, help="ModelPackageName")  # fmt: skip
+    _add_validation_arguments(parser, required=True)
+    _add_run_arguments(parser)
+    parser.set_defaults(handler=handle_create_model_package)
+
+
+def _add_add_version(commands: Parsers) -> None:
+    parser = commands.add_parser(
+        "add-version", help="add a version to an existing ML product (Catalog API)"
+    )
+    parser.add_argument("--product-id", required=True, help="the product's entity id")
+    parser.add_argument("--algorithm-arn", required=True)
+    parser.add_argument(
+        "--access-role-arn",
+        required=True,
+        help="role AWS Marketplace assumes to read the algorithm and image",
+    )
+    parser.add_argument("--title", required=True, help="version title buyers see, e.g. 1.1")
+    parser.add_argument("--release-notes", required=True)
+    parser.add_argument("--usage-instructions", default="See the product page for usage.")
+    parser.add_argument("--notebook-url", default="")
+    parser.add_argument("--repository-url", default="")
+    parser.add_argument(
+        "--validate",
+        action="store_true",
+        help="send with Intent VALIDATE: AWS checks the change without making it",
+    )
+    _add_run_arguments(parser)  # fmt: skip
+    parser.set_defaults(handler=handle_add_version)
+
+
+def _add_algorithm_arguments(parser: argparse.ArgumentParser, required: bool) -> None:
+    parser.add_argument("--image", required=required, help="image URI in ECR (repo:tag)")
+    parser.add_argument("--digest", help="the image digest sha256:..., pins the image")
+    parser.add_argument("--name", help="AlgorithmName (default: the spec's name)")
+    _add_validation_arguments(parser, required)
+
+
+def _add_validation_arguments(parser: argparse.ArgumentParser, required: bool) -> None:
+    parser.add_argument(
+        "--role-arn", required=required, help="IAM role SageMaker assumes for the validation jobs"
+    )
+    parser.add_argument("--bucket", required=required, help="S3 bucket for validation data")
+    parser.add_argument("--prefix", default=DEFAULT_PREFIX, help="S3 key prefix in --bucket")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="validation data folder: one sub-folder per channel + inference/ "
+        "(default: a sample of the bundled Bank Marketing data)",
+    )
+    parser.add_argument(
+        "--hp",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a hyperparameter of the validation training job (repeatable)",
+    )
+    parser.add_argument("--training-instance-type", default="")
+    parser.add_argument("--transform-instance-type", default="")  # fmt: skip
+
+
+def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the requests instead of sending them"
+    )
+    parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE or default)")
+    parser.add_argument("--region", help="AWS region (default: the profile's region)")
+    parser.add_argument("--no-wait", action="store_true", help="do not wait for the result")
+    parser.add_argument("--poll-seconds", type=float, default=60.0)
+    parser.add_argument("--timeout-minutes", type=float, default=360.0)  # fmt: skip
+
+
+def handle_spec(arguments: argparse.Namespace) -> int:
+    examples = _fill_examples(arguments)
+    if examples:
+        print(f"example values used for: {', '.join(examples)}", file=sys.stderr)
+    run = actions.Run(report=print, dry_run=True)
+    return _guarded(lambda: _create_algorithm(arguments, None, run, show_uploads=False))
+
+
+def handle_create_algorithm(arguments: argparse.Namespace) -> int:
+    return _guarded(lambda: _create_algorithm(arguments, _aws(arguments), _run(arguments)))
+
+
+def handle_create_model_package(arguments: argparse.Namespace) -> int:
+    return _guarded(lambda: _create_model_package(arguments, _aws(arguments), _run(arguments)))
+
+
+def handle_add_version(arguments: argparse.Namespace) -> int:
+    return _guarded(lambda: _add_version(arguments, _aws(arguments), _run(arguments)))
+
+
+def _fill_examples(arguments: argparse.Namespace) -> list[str]:
+    filled = []
+    for flag, value in (("image", EXAMPLE_IMAGE), ("role_arn", EXAMPLE_ROLE),
+                        ("bucket", EXAMPLE_BUCKET)):  # fmt: skip
+        if not getattr(arguments, flag):
+            setattr(arguments, flag, value)
+            filled.append("--" + flag.replace("_", "-"))
+    return filled
+
+
+def _aws(arguments: argparse.Namespace) -> BotoAws | None:
+    return None if arguments.dry_run else BotoAws(arguments.profile, arguments.region)
+
+
+def _run(arguments: argparse.Namespace) -> actions.Run:
+    poll = Poll(arguments.poll_seconds, arguments.timeout_minutes * 60.0)
+    return actions.Run(print, arguments.dry_run, not arguments.no_wait, poll)
+
+
+def _guarded(step: Any) -> int:
+    """Run ``step``; AWS and Marketplace errors become one clear line on stderr and exit 1."""
+    try:
+        result: int = step()
+        return result
+    except MarketplaceError as error:
+        print(f"byoa marketplace: {error}", file=sys.stderr)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+        print(f"byoa marketplace: {describe_aws_error(error)}", file=sys.stderr)
+    return 1
+
+
+def _create_algorithm(
+    arguments: argparse.Namespace, aws: Any, run: actions.Run, show_uploads: bool = True
+) -> int:
+    spec = load_algorithm().spec
+    with tempfile.TemporaryDirectory(prefix="byoa-validation-") as scratch:
+        folder, settings = _validation(arguments, spec, Path(scratch))
+        request = create_algorithm_request(
+            spec, Image(arguments.image, arguments.digest), algorithm_validation(spec, settings),
+            arguments.name,
+        )  # fmt: skip
+        if show_uploads:
+            actions.upload_data(aws, _uploads(arguments, folder), run)
+        return actions.create_algorithm(aws, request, run)
+
+
+def _create_model_package(arguments: argparse.Namespace, aws: Any, run: actions.Run) -> int:
+    spec = load_algorithm().spec
+    with tempfile.TemporaryDirectory(prefix="byoa-validation-") as scratch:
+        folder, settings = _validation(arguments, spec, Path(scratch))
+        model = model_data_upload(arguments.model_data, arguments.bucket, arguments.prefix)
+        model_url = model.uri if model is not None else arguments.model_data
+        request = create_model_package_request(
+            spec, arguments.name, arguments.algorithm, model_url,
+            model_package_validation(spec, settings),
+        )  # fmt: skip
+        uploads = _uploads(arguments, folder, inference_only=True)
+        actions.upload_data(aws, uploads + ([model] if model else []), run)
+        return actions.create_model_package(aws, request, run)
+
+
+def _add_version(arguments: argparse.Namespace, aws: Any, run: actions.Run) -> int:
+    version = NewVersion(
+        arguments.product_id, arguments.algorithm_arn, arguments.access_role_arn,
+        arguments.title, arguments.release_notes, arguments.usage_instructions,
+        arguments.notebook_url, arguments.repository_url,
+    )  # fmt: skip
+    intent = "VALIDATE" if arguments.validate else "APPLY"
+    return actions.start_change_set(aws, add_version_request(version, intent), run)
+
+
+def _validation(
+    arguments: argparse.Namespace, spec: AlgorithmSpec, scratch: Path
+) -> tuple[Path, ValidationSettings]:
+    folder = arguments.data or validation_data.write_bank_sample(scratch / "data")
+    hyperparameters = _validation_hyperparameters(arguments, spec)
+    data = validation_data.locations(spec, folder, arguments.bucket, arguments.prefix)
+    settings = ValidationSettings(
+        arguments.role_arn, data, hyperparameters,
+        arguments.training_instance_type, arguments.transform_instance_type,
+    )  # fmt: skip
+    return folder, settings
+
+
+def _validation_hyperparameters(
+    arguments: argparse.Namespace, spec: AlgorithmSpec
+) -> dict[str, str]:
+    given = key_values(arguments.hp, "--hp")
+    if arguments.data is not None:
+        return given
+    declared = {h.name for h in spec.hyperparameters}
+    if not set(validation_data.BANK_HYPERPARAMETERS) <= declared:
+        raise UsageError("--data is required: the bank sample fits only the bundled algorithm")
+    return {**validation_data.BANK_HYPERPARAMETERS, **given}
+
+
+def _uploads(
+    arguments: argparse.Namespace, folder: Path, inference_only: bool = False
+) -> list[validation_data.Upload]:
+    uploads = validation_data.plan_uploads(folder, arguments.bucket, arguments.prefix)
+    if inference_only:
+        inference = f"/{validation_data.INFERENCE}/"
+        uploads = [u for u in uploads if inference in f"/{u.key}"]
+    return uploads
