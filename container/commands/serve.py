@@ -1,0 +1,146 @@
+"""``byoa serve``, ``byoa predict`` and ``byoa transform``: the serving contract on this machine.
+
+``serve`` does what SageMaker does before it starts a container: extracts ``model.tar.gz`` into
+a fresh ``/opt/ml/model`` (here a temporary folder), then runs the real server and reports
+readiness from ``/ping``. ``predict`` sends one file to ``/invocations``; ``transform`` is a
+local batch transform (see :mod:`serve.client`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+from container.commands import UsageError
+from serve import client
+from serve.process import ServerProcess, ServerStartError, local_server_command
+
+CONTENT_TYPES = {
+    ".csv": "text/csv", ".json": "application/json", ".jsonl": "application/jsonlines",
+    ".jsonlines": "application/jsonlines", ".npy": "application/x-npy",
+}  # fmt: skip
+
+
+def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = subparsers.add_parser(
+        "serve", help="serve a model locally, as the image's `serve` does",
+        description="Extract the model like SageMaker, start the real server, wait for /ping, "
+        "stream its log; Ctrl-C stops it.",
+    )  # fmt: skip
+    serve.add_argument("--model", type=Path, required=True, help="model.tar.gz or a model folder")
+    serve.add_argument("--port", type=int, default=8080, help="SAGEMAKER_BIND_TO_PORT (8080)")
+    serve.add_argument("--workers", type=int, help="SAGEMAKER_MODEL_SERVER_WORKERS")
+    serve.set_defaults(handler=handle_serve)
+    predict = subparsers.add_parser("predict", help="send a file to /invocations, print the answer")
+    predict.add_argument("--url", default="http://127.0.0.1:8080", help="the server")
+    predict.add_argument("--file", type=Path, required=True, help="the request body")
+    predict.add_argument("--content-type", help="default: from the file's extension")
+    predict.add_argument("--accept", help="e.g. application/json or 'text/csv;verbose=true'")
+    predict.add_argument("--custom-attributes", help="X-Amzn-SageMaker-Custom-Attributes")
+    predict.set_defaults(handler=handle_predict)
+    transform = subparsers.add_parser(
+        "transform", help="a local batch transform (SplitType=Line, AssembleWith=Line)"
+    )
+    transform.add_argument("--url", default="http://127.0.0.1:8080", help="the server")
+    transform.add_argument("--input", type=Path, required=True, help="a file or a folder")
+    transform.add_argument("--output", type=Path, required=True, help="folder for <name>.out")
+    transform.add_argument("--content-type", help="default: from the files' extension")
+    transform.add_argument("--accept", help="the Accept header (default: the server's)")
+    transform.set_defaults(handler=handle_transform)
+
+
+def content_type_for(path: Path, explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    guessed = CONTENT_TYPES.get(path.suffix.lower())
+    if guessed is None:
+        raise UsageError(f"cannot tell the content type of {path.name}; pass --content-type")
+    return guessed
+
+
+def handle_serve(arguments: argparse.Namespace) -> int:
+    model = arguments.model.expanduser().resolve()
+    if not model.exists():
+        raise UsageError(f"--model {arguments.model}: no such file or folder")
+    with tempfile.TemporaryDirectory(prefix="byoa-serve-") as scratch:
+        model_dir = prepare_model_dir(model, Path(scratch))
+        env = {**os.environ, "BYOA_MODEL_DIR": str(model_dir),
+               "SAGEMAKER_BIND_TO_PORT": str(arguments.port)}  # fmt: skip
+        if arguments.workers:
+            env["SAGEMAKER_MODEL_SERVER_WORKERS"] = str(arguments.workers)
+        return run_until_interrupted(ServerProcess(local_server_command(), arguments.port, env))
+
+
+def prepare_model_dir(model: Path, scratch: Path) -> Path:
+    """A folder holding the model, extracted from ``model.tar.gz`` as SageMaker does."""
+    if model.is_dir():
+        return model
+    target = scratch / "opt" / "ml" / "model"
+    target.mkdir(parents=True)
+    try:
+        with tarfile.open(model, "r:*") as archive:
+            archive.extractall(target, filter="data")
+    except tarfile.TarError as error:
+        raise UsageError(f"--model {model}: not a readable tar archive ({error})") from None
+    return target
+
+
+def run_until_interrupted(server: ServerProcess) -> int:
+    """Start ``server``, stream its log, report readiness, stop it on Ctrl-C (or when it exits)."""
+    server.log_sink = lambda line: print(line, file=sys.stderr, flush=True)
+    server.start()
+    try:
+        seconds = server.wait_ready()
+        print(f"[serve] ready in {seconds:.1f} s at {server.url} (Ctrl-C stops)", file=sys.stderr)
+        assert server.process is not None
+        return server.process.wait()
+    except ServerStartError as error:
+        print(f"[serve] {error}", file=sys.stderr)
+        server.stop()
+        return 1
+    except KeyboardInterrupt:
+        print("[serve] stopping (SIGTERM)", file=sys.stderr)
+        return server.stop()
+
+
+def handle_predict(arguments: argparse.Namespace) -> int:
+    if not arguments.file.is_file():
+        raise UsageError(f"--file {arguments.file}: no such file")
+    content_type = content_type_for(arguments.file, arguments.content_type)
+    try:
+        reply = client.invoke(arguments.url, arguments.file.read_bytes(), content_type,
+                              arguments.accept, arguments.custom_attributes)  # fmt: skip
+    except OSError as error:
+        print(f"[predict] cannot reach {arguments.url}: {error}", file=sys.stderr)
+        return 1
+    sys.stdout.write(reply.body.decode(errors="replace"))
+    if not reply.body.endswith(b"\n"):
+        sys.stdout.write("\n")
+    print(f"[predict] HTTP {reply.status} {reply.content_type}", file=sys.stderr)
+    return 0 if reply.status == 200 else 1
+
+
+def handle_transform(arguments: argparse.Namespace) -> int:
+    source = arguments.input.expanduser()
+    files = client.input_files(source) if source.exists() else []
+    if not files:
+        raise UsageError(f"--input {arguments.input}: no input files")
+    try:
+        parameters = client.execution_parameters(arguments.url)
+        print(f"[transform] {parameters}", file=sys.stderr)
+        for path in files:
+            relative = path.relative_to(source) if source.is_dir() else Path(path.name)
+            target = arguments.output / relative.with_name(relative.name + ".out")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            content_type = content_type_for(path, arguments.content_type)
+            count = client.transform_file(arguments.url, path, target, content_type,
+                                          arguments.accept, parameters)  # fmt: skip
+            print(f"[transform] {path.name}: {count} records -> {target}", file=sys.stderr)
+    except (client.InvocationError, ValueError, OSError) as error:
+        print(f"[transform] failed: {error}", file=sys.stderr)
+        return 1
+    return 0
