@@ -16,6 +16,8 @@ import tempfile
 from pathlib import Path
 
 from container.commands import UsageError
+from container.commands.image_options import add_image_arguments
+from container.commands.image_serving import serve_in_container, with_container_server
 from serve import client
 from serve.process import ServerProcess, ServerStartError, local_server_command
 
@@ -34,6 +36,7 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     serve.add_argument("--model", type=Path, required=True, help="model.tar.gz or a model folder")
     serve.add_argument("--port", type=int, default=8080, help="SAGEMAKER_BIND_TO_PORT (8080)")
     serve.add_argument("--workers", type=int, help="SAGEMAKER_MODEL_SERVER_WORKERS")
+    add_image_arguments(serve, network="bridge")
     serve.set_defaults(handler=handle_serve)
     predict = subparsers.add_parser("predict", help="send a file to /invocations, print the answer")
     predict.add_argument("--url", default="http://127.0.0.1:8080", help="the server")
@@ -50,6 +53,8 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     transform.add_argument("--output", type=Path, required=True, help="folder for <name>.out")
     transform.add_argument("--content-type", help="default: from the files' extension")
     transform.add_argument("--accept", help="the Accept header (default: the server's)")
+    transform.add_argument("--model", type=Path, help="with --image: model.tar.gz or folder")
+    add_image_arguments(transform, network="bridge")
     transform.set_defaults(handler=handle_transform)
 
 
@@ -72,6 +77,8 @@ def handle_serve(arguments: argparse.Namespace) -> int:
                "SAGEMAKER_BIND_TO_PORT": str(arguments.port)}  # fmt: skip
         if arguments.workers:
             env["SAGEMAKER_MODEL_SERVER_WORKERS"] = str(arguments.workers)
+        if arguments.image:
+            return serve_in_container(model_dir, arguments, run_until_interrupted)
         return run_until_interrupted(ServerProcess(local_server_command(), arguments.port, env))
 
 
@@ -125,6 +132,12 @@ def handle_predict(arguments: argparse.Namespace) -> int:
 
 
 def handle_transform(arguments: argparse.Namespace) -> int:
+    if arguments.image:
+        if arguments.model is None or not arguments.model.exists():
+            raise UsageError("--image needs --model: the model.tar.gz or folder to serve")
+        with tempfile.TemporaryDirectory(prefix="byoa-transform-") as scratch:
+            model_dir = prepare_model_dir(arguments.model.expanduser().resolve(), Path(scratch))
+            return with_container_server(model_dir, arguments, handle_transform)
     source = arguments.input.expanduser()
     files = client.input_files(source) if source.exists() else []
     if not files:

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 from container.commands import UsageError, key_values
+from container.commands.image_options import add_image_arguments, container_options
+from container.docker_runner import train_in_container
 from container.local_job import JobResult, run_job
 from container.local_tree import ChannelInput, JobLayout
 from container.plugin import load_algorithm
@@ -21,16 +23,30 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         "pack model.tar.gz and output.tar.gz, and print the status and metrics.",
     )
     add_job_arguments(parser)
+    add_image_arguments(parser)
     parser.set_defaults(handler=handle)
 
 
 def add_job_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--channel", action="append", required=True, metavar="NAME=PATH",
-                        help="a channel's data: a file or a folder (repeatable)")
-    parser.add_argument("--content-type", action="append", metavar="NAME=TYPE",
-                        help="a channel's ContentType, e.g. train=text/csv")
-    parser.add_argument("--hp", action="append", metavar="NAME=VALUE",
-                        help="a hyperparameter (repeatable); written as a string, as SageMaker does")
+    parser.add_argument(
+        "--channel",
+        action="append",
+        required=True,
+        metavar="NAME=PATH",
+        help="a channel's data: a file or a folder (repeatable)",
+    )
+    parser.add_argument(
+        "--content-type",
+        action="append",
+        metavar="NAME=TYPE",
+        help="a channel's ContentType, e.g. train=text/csv",
+    )
+    parser.add_argument(
+        "--hp",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a hyperparameter (repeatable); written as a string, as SageMaker does",
+    )
     parser.add_argument("--hp-file", type=Path, help="hyperparameters.json to start from")
     parser.add_argument("--output", type=Path, required=True,
                         help="job folder: gets opt/ml/, model.tar.gz and output.tar.gz")  # fmt: skip
@@ -64,7 +80,11 @@ def hyperparameters_from(arguments: argparse.Namespace) -> dict[str, str]:
 def handle(arguments: argparse.Namespace) -> int:
     layout = JobLayout(arguments.output.resolve())
     layout.create(channels_from(arguments), hyperparameters_from(arguments))
-    result = run_job(layout, load_algorithm().spec)
+    spec = load_algorithm().spec
+    if arguments.image:
+        result = train_in_container(layout, spec, container_options(arguments))
+    else:
+        result = run_job(layout, spec)
     print_result(result, layout)
     return result.exit_code
 

@@ -1,0 +1,79 @@
+# One image for SageMaker training and hosting: `docker run IMAGE train` / `docker run IMAGE serve`.
+#
+# CPU (default):   docker build -t byoa .
+# GPU variant (not built in CI; the CUDA base brings the runtime libraries, never the driver):
+#   docker build -t byoa:gpu \
+#     --build-arg BASE_IMAGE=nvidia/cuda:12.6.3-cudnn-runtime-ubuntu22.04 \
+#     --build-arg PYTHON=python3.11 \
+#     --build-arg RUNTIME_PACKAGES="python3.11 python3.11-venv" \
+#     --build-arg BUILD_PACKAGES="python3.11-dev" \
+#     --build-arg TORCH_INDEX_URL=https://download.pytorch.org/whl/cu126 .
+# Offline CI builds (scripts/build-image.sh) use a debootstrapped Debian base, pass
+# BUILD_PACKAGES=python3-dev and put the torch CPU wheel in .build/wheels/ for --find-links.
+
+ARG BASE_IMAGE=python:3.11-slim-bookworm
+
+# ---- build: compilers for sagemaker-training's C extension, a venv with everything ----
+FROM ${BASE_IMAGE} AS build
+ARG PYTHON=python3
+ARG RUNTIME_PACKAGES=""
+ARG BUILD_PACKAGES=""
+ARG TORCH_VERSION=2.13.0
+ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DEBIAN_FRONTEND=noninteractive
+
+# Package versions follow the base image's release; pinning them would tie the file to one base.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev ${RUNTIME_PACKAGES} ${BUILD_PACKAGES} \
+    && rm -rf /var/lib/apt/lists/*
+
+RUN ${PYTHON} -m venv /opt/venv
+ENV PATH=/opt/venv/bin:${PATH}
+
+# Torch first, in its own layer: the CPU build unless TORCH_INDEX_URL names another.
+# .build/wheels/ is optional (the glob may match nothing): local wheels for offline builds.
+COPY pyproject.toml .build* /tmp/extra/
+# (torch is pinned; hadolint reads the optional --extra-index-url expansion as a package.)
+# hadolint ignore=DL3013
+RUN pip install --find-links /tmp/extra/wheels \
+        ${TORCH_INDEX_URL:+--extra-index-url "${TORCH_INDEX_URL}"} "torch==${TORCH_VERSION}"
+
+# Dependencies next (cached while only the code changes), then the code itself.
+# (README.md is the package's long description; an empty one stands in if a seller drops it.)
+COPY pyproject.toml README.m[d] /src/
+RUN touch /src/README.md && pip install /src/
+COPY algorithm /src/algorithm
+COPY container /src/container
+COPY serve /src/serve
+RUN pip install --no-deps --force-reinstall /src/ \
+    && byoa-entrypoint --help >/dev/null
+
+# ---- runtime: the same base, the venv, nothing else ----
+FROM ${BASE_IMAGE} AS runtime
+ARG RUNTIME_PACKAGES=""
+# hadolint ignore=DL3008
+RUN if [ -n "${RUNTIME_PACKAGES}" ]; then \
+        apt-get update \
+        && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${RUNTIME_PACKAGES} \
+        && rm -rf /var/lib/apt/lists/*; \
+    fi
+COPY --from=build /opt/venv /opt/venv
+
+# HOME and caches under /tmp: the image also runs as any --user and with --read-only + tmpfs /tmp.
+ENV PATH=/opt/venv/bin:${PATH} \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    HOME=/tmp \
+    XDG_CACHE_HOME=/tmp/.cache \
+    TORCH_HOME=/tmp/.cache/torch \
+    MPLCONFIGDIR=/tmp/.cache/matplotlib
+
+# Serving honours SAGEMAKER_BIND_TO_PORT (inference pipelines); no /models API, no MME label.
+LABEL com.amazonaws.sagemaker.capabilities.accept-bind-to-port=true
+EXPOSE 8080
+
+# Exec form: Python is PID 1 and handles SIGTERM itself (no tini, no shell).
+ENTRYPOINT ["/opt/venv/bin/byoa-entrypoint"]
