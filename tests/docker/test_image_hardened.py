@@ -1,0 +1,56 @@
+"""The whole path under the tightest settings: ``--network none``, ``--read-only --tmpfs /tmp``
+and ``--user 1000``, as a buyer's hardened account or a Marketplace scan might run the image."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from container.docker_runner import ContainerOptions, ServeContainer
+from tests.docker.conftest import csv_scores, extract_model, in_process_scores, train_job
+
+pytestmark = pytest.mark.docker
+
+USER = "1000:1000"
+
+
+def hand_over(folder: Path) -> None:
+    """Let uid 1000 write the job tree, as SageMaker's tree is writable by the container."""
+    if os.getuid() == 0:
+        subprocess.run(["chown", "-R", USER, str(folder)], check=True)
+    else:
+        subprocess.run(["chmod", "-R", "a+rwX", str(folder)], check=True)
+
+
+def test_train_serve_predict_with_no_network_read_only_root_and_user_1000(
+    image: str, small_bank: dict[str, Path], request_csv: bytes, tmp_path: Path
+) -> None:
+    options = ContainerOptions(image, network="none", user=USER, read_only=True)
+    job = train_job(tmp_path / "job", small_bank, options, prepare=hand_over)
+    assert job.result.exit_code == 0, job.log[-3000:]
+    owners = {p.stat().st_uid for p in (job.layout.base_dir / "model").iterdir()}
+    assert owners == {1000}
+
+    model_dir = extract_model(job.layout.model_archive, tmp_path / "model")
+    hand_over(model_dir)
+    with ServeContainer(model_dir, options) as container:
+        client = container.wait_until_healthy()
+        inspect = subprocess.run(
+            ["docker", "inspect", "--format",
+             "{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.NetworkMode}} {{.Config.User}}",
+             container.name],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        response = client.request(
+            "POST", "/invocations", request_csv, {"Content-Type": "text/csv", "Accept": "text/csv"}
+        )
+        client.close()
+    assert inspect.stdout.split() == ["true", "none", USER]
+    assert response.status == 200, response.body[:500]
+    np.testing.assert_allclose(
+        csv_scores(response.body), in_process_scores(model_dir, request_csv), rtol=2e-6, atol=1e-7
+    )

@@ -1,0 +1,97 @@
+"""``docker run IMAGE serve``: same predictions as in-process, ``/ping`` fast under load.
+
+The serve containers run with ``--network none``; the host reaches them through
+``docker exec`` (:mod:`container.http_relay`), which times each request inside the container.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from container.docker_http import HttpClient, RelayClient
+from container.docker_runner import STARTUP_TIMEOUT_SECONDS, ContainerOptions, ServeContainer
+from tests.docker.conftest import TrainedJob, csv_scores, extract_model, in_process_scores
+
+pytestmark = pytest.mark.docker
+
+PING_LIMIT_SECONDS = 2.0
+
+
+@pytest.fixture(scope="module")
+def model_dir(trained: TrainedJob, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return extract_model(trained.layout.model_archive, tmp_path_factory.mktemp("serve") / "model")
+
+
+def invoke_csv(client: HttpClient, body: bytes) -> np.ndarray:
+    headers = {"Content-Type": "text/csv", "Accept": "text/csv"}
+    response = client.request("POST", "/invocations", body, headers)
+    assert response.status == 200, response.body[:500]
+    return csv_scores(response.body)
+
+
+def test_serve_container_predicts_like_the_in_process_path(
+    image: str, model_dir: Path, request_csv: bytes
+) -> None:
+    container = ServeContainer(model_dir, ContainerOptions(image))
+    with container:
+        started = time.monotonic()
+        client = container.wait_until_healthy(STARTUP_TIMEOUT_SECONDS)
+        assert time.monotonic() - started < STARTUP_TIMEOUT_SECONDS
+        served = invoke_csv(client, request_csv)
+        client.close()
+        code = container.stop()
+    expected = in_process_scores(model_dir, request_csv)
+    assert served.shape == expected.shape == (200,)
+    np.testing.assert_allclose(served, expected, rtol=2e-6, atol=1e-7)
+    assert code == 0
+
+
+def test_ping_stays_under_two_seconds_while_long_batches_run(
+    image: str, model_dir: Path, small_bank: dict[str, Path]
+) -> None:
+    frame = pd.read_csv(small_bank["train"]).drop(columns=["y"])
+    rows = pd.concat([frame] * 12, ignore_index=True)  # 36,000 rows, about 4 MB of CSV
+    batch = rows.to_csv(header=False, index=False).encode()
+    container = ServeContainer(model_dir, ContainerOptions(image))
+    with container:
+        container.wait_until_healthy().close()
+        busy = threading.Event()
+        done = threading.Event()
+        batch_counts: list[int] = []
+
+        def send_batches() -> None:
+            relay = RelayClient(container.name)
+            try:
+                while not done.is_set():
+                    busy.set()
+                    batch_counts.append(len(invoke_csv(relay, batch)))
+            finally:
+                relay.close()
+
+        senders = [threading.Thread(target=send_batches) for _ in range(3)]
+        for sender in senders:
+            sender.start()
+        busy.wait(timeout=30)
+        pinger = RelayClient(container.name)
+        timings = []
+        deadline = time.monotonic() + 8.0
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            status = pinger.request("GET", "/ping", timeout=PING_LIMIT_SECONDS).status
+            timings.append((status, time.monotonic() - started))
+            time.sleep(0.05)
+        pinger.close()
+        done.set()
+        for sender in senders:
+            sender.join(timeout=120)
+    assert batch_counts and set(batch_counts) == {len(rows)}
+    assert len(batch_counts) >= 3, "the batches did not keep the server busy"
+    assert all(status == 200 for status, _ in timings)
+    slowest = max(seconds for _, seconds in timings)
+    assert slowest < PING_LIMIT_SECONDS, f"slowest /ping took {slowest:.2f} s under load"
