@@ -1,0 +1,191 @@
+"""Server lifecycle against real gunicorn: readiness, ping under load, handler bugs, SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from serve.process import ServerProcess, local_server_command, ping
+from tests.conftest import REPO_ROOT
+from tests.integration.serve_support import (
+    PROBE_ALGORITHM,
+    TrainedModel,
+    free_port,
+    running_server,
+    server_env,
+    trained_model,
+)
+
+CSV = {"Content-Type": "text/csv"}
+ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes"
+SAGEMAKER_PING_TIMEOUT_S = 2.0
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory, small_bank: dict[str, Path]) -> TrainedModel:
+    return trained_model(tmp_path_factory, small_bank)
+
+
+@pytest.fixture(scope="module")
+def probe(model: TrainedModel) -> Iterator[ServerProcess]:
+    yield from running_server(model.model_dir, {"BYOA_ALGORITHM": PROBE_ALGORITHM})
+
+
+def post(server: ServerProcess, body: bytes, **headers: str) -> requests.Response:
+    return requests.post(f"{server.url}/invocations", data=body, headers=headers, timeout=60)
+
+
+def timed_ping(server: ServerProcess) -> tuple[int, float]:
+    started = time.perf_counter()
+    response = requests.get(f"{server.url}/ping", timeout=SAGEMAKER_PING_TIMEOUT_S)
+    return response.status_code, time.perf_counter() - started
+
+
+def test_ping_answers_while_every_worker_runs_a_long_inference(
+    probe: ServerProcess, model: TrainedModel
+) -> None:
+    body = model.csv(10_000)
+    finished: list[float] = []
+
+    def long_request() -> int:
+        response = post(probe, body, **CSV, **{ATTRIBUTES: "busy=4"})
+        finished.append(time.monotonic())
+        return response.status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(long_request) for _ in range(4)]
+        time.sleep(1.0)
+        pings = [timed_ping(probe) for _ in range(10)]
+        last_ping = time.monotonic()
+        assert [f.result() for f in futures] == [200] * 4
+    assert not [t for t in finished if t < last_ping], "the inferences ended before the pings"
+    assert [status for status, _ in pings] == [200] * 10
+    slowest = max(seconds for _, seconds in pings)
+    print(f"slowest /ping while 4 inferences ran on 2 workers: {slowest * 1000:.1f} ms")
+
+
+def test_handler_bug_is_500_with_request_id_and_the_worker_keeps_serving(
+    probe: ServerProcess, model: TrainedModel
+) -> None:
+    broken = post(probe, model.csv(2), **CSV, **{ATTRIBUTES: "fail=1"})
+    assert broken.status_code == 500
+    request_id = broken.json()["request_id"]
+    assert broken.headers["X-Request-Id"] == request_id
+    time.sleep(0.2)
+    log = probe.log_tail(200)
+    assert f"request {request_id}: the handler failed" in log
+    assert "RuntimeError: probe: a bug in the handler" in log
+    assert [post(probe, model.csv(2), **CSV).status_code for _ in range(20)] == [200] * 20
+
+
+def test_sagemaker_inference_id_becomes_the_request_id(
+    probe: ServerProcess, model: TrainedModel
+) -> None:
+    headers = {ATTRIBUTES: "fail=1", "X-Amzn-SageMaker-Inference-Id": "abc-123"}
+    response = post(probe, model.csv(1), **CSV, **headers)
+    assert response.json()["request_id"] == "abc-123"
+
+
+def test_custom_attributes_reach_the_handler_which_may_answer_them(
+    probe: ServerProcess, model: TrainedModel
+) -> None:
+    response = post(probe, model.csv(1), **CSV, **{ATTRIBUTES: "reply=seen-by-handler"})
+    assert response.status_code == 200
+    assert response.headers[ATTRIBUTES] == "seen-by-handler"
+    plain = post(probe, model.csv(1), **CSV)
+    assert ATTRIBUTES not in plain.headers
+
+
+def start(model: TrainedModel, extra: dict[str, str]) -> ServerProcess:
+    port = free_port()
+    env = server_env(model.model_dir, port, {"BYOA_ALGORITHM": PROBE_ALGORITHM, **extra})
+    return ServerProcess(local_server_command(), port, env, cwd=str(REPO_ROOT)).start()
+
+
+def test_sigterm_finishes_in_flight_requests_then_exits(model: TrainedModel) -> None:
+    server = start(model, {})
+    try:
+        server.wait_ready(timeout=120)
+        with ThreadPoolExecutor(2) as pool:
+            in_flight = [
+                pool.submit(post, server, model.csv(5), **CSV, **{ATTRIBUTES: "sleep=3"})
+                for _ in range(2)
+            ]
+            time.sleep(1.0)
+            stopped_at = time.monotonic()
+            server.signal(signal.SIGTERM)
+            answers = [future.result() for future in in_flight]
+        assert [a.status_code for a in answers] == [200, 200]
+        assert all(len(a.text.splitlines()) == 5 for a in answers)
+        assert server.process is not None
+        assert server.process.wait(timeout=30) == 0
+        assert time.monotonic() - stopped_at < 30
+        assert ping("127.0.0.1", server.port) is None
+    finally:
+        server.stop(grace=5)
+
+
+def test_ping_is_not_200_until_the_model_is_loaded(model: TrainedModel) -> None:
+    server = start(model, {"BYOA_PROBE_LOAD_DELAY": "3"})
+    try:
+        started = time.monotonic()
+        early = []
+        while time.monotonic() - started < 2.5:
+            early.append(ping("127.0.0.1", server.port, timeout=0.5))
+            time.sleep(0.05)
+        assert 200 not in early
+        server.wait_ready(timeout=120)
+        assert "loading the model" in server.log_tail(200)
+    finally:
+        server.stop()
+
+
+BAD_SETTINGS = [
+    ("SAGEMAKER_MODEL_SERVER_WORKERS", "many", "WORKERS='many' is not an integer"),
+    ("SAGEMAKER_MAX_PAYLOAD_IN_MB", "200", "IN_MB=200 is out of range; allowed: 1..100"),
+    ("SAGEMAKER_BATCH_STRATEGY", "ALL", "allowed: MULTI_RECORD, SINGLE_RECORD"),
+    ("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "text/html", "allowed: text/csv, application/json"),
+    ("BYOA_MODEL_DIR", "/nonexistent/model", "the model folder /nonexistent/model does not"),
+]
+
+
+@pytest.mark.parametrize(("variable", "value", "message"), BAD_SETTINGS)
+def test_bad_settings_stop_the_server_with_a_clear_message(
+    model: TrainedModel, variable: str, value: str, message: str
+) -> None:
+    server = start(model, {variable: value})
+    try:
+        assert server.process is not None
+        assert server.process.wait(timeout=60) == 2
+        time.sleep(0.2)
+        assert message in server.log_tail()
+    finally:
+        server.stop()
+
+
+def test_batch_payload_limit_and_execution_parameters(model: TrainedModel) -> None:
+    extra = {"SAGEMAKER_BATCH": "true", "SAGEMAKER_MAX_PAYLOAD_IN_MB": "1",
+             "SAGEMAKER_BATCH_STRATEGY": "SINGLE_RECORD"}  # fmt: skip
+    for server in running_server(model.model_dir, extra):
+        parameters = requests.get(f"{server.url}/execution-parameters", timeout=5).json()
+        assert parameters == {"MaxConcurrentTransforms": 2, "BatchStrategy": "SINGLE_RECORD",
+                              "MaxPayloadInMB": 1}  # fmt: skip
+        fits = model.csv(8000)[: 1024 * 1024].rsplit(b"\n", 1)[0] + b"\n"
+        assert post(server, fits, **CSV).status_code == 200
+        too_big = post(server, model.csv(12_000), **CSV)
+        assert too_big.status_code == 413
+        assert "1 MB" in too_big.json()["error"]
+        chunked = requests.post(f"{server.url}/invocations", headers=CSV, timeout=30,
+                                data=iter([model.csv(6000)] * 2))  # fmt: skip
+        assert chunked.status_code == 413
+        assert ping("127.0.0.1", server.port) == 200
+
+
+def test_binds_all_interfaces_on_the_given_port(probe: ServerProcess) -> None:
+    assert f"Listening at: http://0.0.0.0:{probe.port}" in "".join(probe.lines)
