@@ -1,0 +1,199 @@
+"""``build_and_push.sh`` for real: the AWS CLI against moto, docker pushing to docker-registry.
+
+The image pushed is tiny (a ``docker import`` of one file plus a COPY) so that the test checks
+the script, not the project image, which the image tests cover.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import subprocess
+import tarfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+
+from tests.conftest import REPO_ROOT
+from tests.marketplace.conftest import REGION, aws_environment, start_registry, stop, tool
+
+SCRIPT = REPO_ROOT / "build_and_push.sh"
+REPOSITORY = "byoa-push-test"
+BASE = "byoa-push-test-base:tiny"
+V2_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+
+
+def run_script(
+    arguments: list[str], environment: Mapping[str, str]
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(SCRIPT), *arguments], env=dict(environment), capture_output=True, text=True,
+        timeout=600, cwd=REPO_ROOT,
+    )  # fmt: skip
+
+
+def require_docker() -> None:
+    """Docker tests fail (never skip) in CI when there is no engine."""
+    engine = subprocess.run(["docker", "info"], capture_output=True, text=True, check=False)
+    if engine.returncode != 0:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"no Docker engine in CI: {engine.stderr.strip()}")
+        pytest.skip("no Docker engine")
+
+
+@pytest.fixture(scope="module")
+def build_context(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Dockerfile on a base imported from a one-file tarball: builds in a second."""
+    require_docker()
+    folder = tmp_path_factory.mktemp("push-context")
+    payload = io.BytesIO()
+    with tarfile.open(fileobj=payload, mode="w") as archive:
+        data = b"byoa push test base\n"
+        entry = tarfile.TarInfo("etc/byoa-push-test")
+        entry.size = len(data)
+        archive.addfile(entry, io.BytesIO(data))
+    subprocess.run(["docker", "import", "-", BASE], input=payload.getvalue(), check=True,
+                   capture_output=True)  # fmt: skip
+    (folder / "hello.txt").write_text("hello\n")
+    (folder / "Dockerfile").write_text(
+        f"FROM {BASE}\nARG VERSION=unset\nLABEL org.opencontainers.image.version=$VERSION\n"
+        "COPY hello.txt /hello.txt\n"
+    )
+    return folder
+
+
+@pytest.fixture
+def environment(tmp_path: Path) -> dict[str, str]:
+    return aws_environment(tmp_path) | {"BYOA_SCAN_POLL_SECONDS": "1"}
+
+
+def set_scan_result(moto: str, counts: dict[str, int]) -> None:
+    """moto's way to choose what DescribeImageScanFindings answers for the repository."""
+    result = {
+        "registryId": "123456789012",
+        "repositoryName": REPOSITORY,
+        "imageId": {},
+        "imageScanStatus": {"status": "COMPLETE", "description": "The scan was completed."},
+        "imageScanFindings": {"findingSeverityCounts": counts, "findings": []},
+    }
+    answer = requests.post(
+        f"{moto}/moto-api/static/ecr/scan-finding-results",
+        json={"results": [result], "region": REGION}, timeout=10,
+    )  # fmt: skip
+    answer.raise_for_status()
+
+
+def printed(result: subprocess.CompletedProcess[str], key: str) -> str:
+    lines = [line for line in result.stdout.splitlines() if line.startswith(f"{key}: ")]
+    assert lines, f"no '{key}:' line in:\n{result.stdout}\n{result.stderr}"
+    return lines[-1].split(": ", 1)[1]
+
+
+@pytest.mark.docker
+def test_pushes_a_docker_v2_amd64_manifest_and_reports_the_scan(
+    moto: str, registry: str, build_context: Path, environment: dict[str, str]
+) -> None:
+    set_scan_result(moto, {"CRITICAL": 2, "HIGH": 5, "LOW": 1})
+    result = run_script(
+        ["--endpoint-url", moto, "--registry", registry, "--context", str(build_context),
+         "--build-arg", "VERSION=1.2.3", "--immutable-tags", REPOSITORY, "1.2.3"],
+        environment,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "scan: CRITICAL=2 HIGH=5" in result.stdout
+    assert "refuses images with Critical or High findings" in result.stderr
+
+    manifest_answer = requests.get(
+        f"http://{registry}/v2/{REPOSITORY}/manifests/1.2.3",
+        headers={"Accept": V2_MANIFEST}, timeout=10,
+    )  # fmt: skip
+    manifest_answer.raise_for_status()
+    assert manifest_answer.headers["Content-Type"] == V2_MANIFEST
+    manifest = manifest_answer.json()
+    assert manifest["schemaVersion"] == 2 and manifest["mediaType"] == V2_MANIFEST
+    assert manifest["config"]["mediaType"] == "application/vnd.docker.container.image.v1+json"
+    config = requests.get(
+        f"http://{registry}/v2/{REPOSITORY}/blobs/{manifest['config']['digest']}", timeout=10
+    ).json()
+    assert (config["os"], config["architecture"]) == ("linux", "amd64")
+    assert config["config"]["Labels"]["org.opencontainers.image.version"] == "1.2.3"
+
+    digest = "sha256:" + hashlib.sha256(manifest_answer.content).hexdigest()
+    assert printed(result, "digest") == digest
+    assert printed(result, "uri") == f"{registry}/{REPOSITORY}@{digest}"
+    tags = requests.get(f"http://{registry}/v2/{REPOSITORY}/tags/list", timeout=10).json()
+    assert tags["tags"] == ["1.2.3"]
+
+    ecr = boto3.client("ecr", region_name=REGION, endpoint_url=moto,
+                       aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
+    repository = ecr.describe_repositories(repositoryNames=[REPOSITORY])["repositories"][0]
+    assert repository["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert repository["imageTagMutability"] == "IMMUTABLE"
+    image = ecr.describe_images(repositoryName=REPOSITORY)["imageDetails"][0]
+    assert (image["imageDigest"], image["imageTags"]) == (digest, ["1.2.3"])
+
+
+def test_refuses_to_push_only_latest() -> None:
+    result = run_script(["some-repo", "latest"], os.environ)
+    assert result.returncode == 1
+    assert "refusing to push only 'latest'" in result.stderr
+
+
+def test_is_shellcheck_clean() -> None:
+    result = subprocess.run([tool("shellcheck"), str(SCRIPT)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.docker
+def test_no_region(tmp_path: Path, moto: str) -> None:
+    environment = aws_environment(tmp_path, region=None)
+    result = run_script(["--endpoint-url", moto, REPOSITORY, "1.0.0"], environment)
+    assert result.returncode == 1
+    assert "no AWS region: pass --region" in result.stderr
+
+
+@pytest.mark.docker
+def test_no_credentials(tmp_path: Path, moto: str) -> None:
+    environment = aws_environment(tmp_path, credentials=False)
+    result = run_script(["--endpoint-url", moto, REPOSITORY, "1.0.0"], environment)
+    assert result.returncode == 1
+    assert "no AWS credentials: run 'aws configure'" in result.stderr
+
+
+@pytest.mark.docker
+def test_no_docker_engine(moto: str, environment: dict[str, str], tmp_path: Path) -> None:
+    environment["DOCKER_HOST"] = f"unix://{tmp_path / 'no-engine.sock'}"
+    result = run_script(["--endpoint-url", moto, REPOSITORY, "1.0.0"], environment)
+    assert result.returncode == 1
+    assert "no Docker engine: 'docker info' failed" in result.stderr
+
+
+@pytest.fixture
+def locked_registry(tmp_path: Path) -> Iterator[str]:
+    """A registry that knows one user, not ECR's ``AWS`` with a moto token."""
+    import bcrypt
+
+    htpasswd = tmp_path / "htpasswd"
+    hashed = bcrypt.hashpw(b"not-the-token", bcrypt.gensalt(rounds=4)).decode()
+    htpasswd.write_text(f"seller:{hashed}\n")
+    address, process = start_registry(tmp_path / "registry-locked", htpasswd)
+    yield address
+    stop(process)
+
+
+@pytest.mark.docker
+def test_failed_login(
+    moto: str, locked_registry: str, build_context: Path, environment: dict[str, str]
+) -> None:
+    result = run_script(
+        ["--endpoint-url", moto, "--registry", locked_registry, "--context", str(build_context),
+         REPOSITORY, "1.0.0"],
+        environment,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert f"docker login to {locked_registry} failed" in result.stderr
+    assert "pushing" not in result.stderr
