@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from container import bank_data
+from container.commands.demo_serve import serve_and_score
 from container.commands.train import print_result
 from container.local_job import run_job
 from container.local_tree import ChannelInput, JobLayout
@@ -28,10 +29,16 @@ def handle(arguments: argparse.Namespace) -> int:
     train_csv, test_csv = bank_data.write_split(root / "data")
     layout = JobLayout(root / "job")
     layout.create(
-        [ChannelInput("train", train_csv, "text/csv"), ChannelInput("validation", test_csv, "text/csv")],
+        [
+            ChannelInput("train", train_csv, "text/csv"),
+            ChannelInput("validation", test_csv, "text/csv"),
+        ],
         {"label": bank_data.LABEL, "epochs": arguments.epochs},
     )
     print("[demo] training through the real train entrypoint", file=sys.stderr)
     result = run_job(layout, load_algorithm().spec)
     print_result(result, layout)
-    return result.exit_code
+    if result.exit_code != 0:
+        return result.exit_code
+    print("[demo] serving the model through the real server", file=sys.stderr)
+    return serve_and_score(layout.model_archive, test_csv, bank_data.LABEL)
