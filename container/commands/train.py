@@ -9,8 +9,15 @@ from pathlib import Path
 
 from container.commands import UsageError, key_values
 from container.commands.image_options import add_image_arguments, container_options
+from container.commands.scale_options import (
+    add_scale_arguments,
+    checked_hosts,
+    train_cluster,
+    with_channel_settings,
+)
 from container.docker_runner import train_in_container
-from container.local_job import JobResult, run_job
+from container.local_job import JobResult, pipe_feeders, run_job
+from container.local_pipe import feeding
 from container.local_tree import ChannelInput, JobLayout
 from container.plugin import load_algorithm
 
@@ -23,6 +30,7 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         "pack model.tar.gz and output.tar.gz, and print the status and metrics.",
     )
     add_job_arguments(parser)
+    add_scale_arguments(parser)
     add_image_arguments(parser)
     parser.set_defaults(handler=handle)
 
@@ -78,13 +86,18 @@ def hyperparameters_from(arguments: argparse.Namespace) -> dict[str, str]:
 
 
 def handle(arguments: argparse.Namespace) -> int:
-    layout = JobLayout(arguments.output.resolve())
-    layout.create(channels_from(arguments), hyperparameters_from(arguments))
+    channels = with_channel_settings(channels_from(arguments), arguments)
     spec = load_algorithm().spec
+    if checked_hosts(arguments) > 1:
+        return train_cluster(arguments, spec, channels, hyperparameters_from(arguments))
+    checkpoints = arguments.checkpoint_dir.resolve() if arguments.checkpoint_dir else None
+    layout = JobLayout(arguments.output.resolve(), checkpoint_dir=checkpoints)
+    layout.create(channels, hyperparameters_from(arguments))
     if arguments.image:
-        result = train_in_container(layout, spec, container_options(arguments))
+        with feeding(pipe_feeders(layout, channels)):
+            result = train_in_container(layout, spec, container_options(arguments))
     else:
-        result = run_job(layout, spec)
+        result = run_job(layout, spec, pipes=channels)
     print_result(result, layout)
     return result.exit_code
 
