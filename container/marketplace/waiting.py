@@ -38,6 +38,7 @@ class ResourceStatus:
     image_scans: tuple[StatusItem, ...] = ()
     terminal: tuple[str, ...] = TERMINAL
     success: str = "Completed"
+    item_kind: str = "validation"
 
     @property
     def finished(self) -> bool:
@@ -50,7 +51,7 @@ class ResourceStatus:
     def lines(self, resource: str) -> list[str]:
         return [
             f"{resource}: {self.status}",
-            *(item.line("validation") for item in self.validations),
+            *(item.line(self.item_kind) for item in self.validations),
             *(item.line("image scan") for item in self.image_scans),
         ]
 
@@ -88,9 +89,9 @@ def change_set_status(description: Mapping[str, Any]) -> ResourceStatus:
     )
     failure = description.get("FailureDescription", "")
     if failure:
-        errors += (StatusItem("change set", description.get("FailureCode", "error"), failure),)
+        errors += (StatusItem("the change set", description.get("FailureCode", "error"), failure),)
     return ResourceStatus(
-        description["Status"], errors, terminal=CHANGE_SET_TERMINAL, success="SUCCEEDED"
+        description["Status"], errors, (), CHANGE_SET_TERMINAL, "SUCCEEDED", "problem in"
     )
 
 
