@@ -9,7 +9,7 @@
 #     --build-arg BUILD_PACKAGES="python3.11-dev" \
 #     --build-arg TORCH_INDEX_URL=https://download.pytorch.org/whl/cu126 .
 # Offline CI builds (scripts/build-image.sh) use a debootstrapped Debian base, pass
-# BUILD_PACKAGES=python3-dev and put the torch CPU wheel in .build/wheels/ for --find-links.
+# BUILD_PACKAGES=python3-dev and put the torch CPU wheel in wheels/ for --find-links.
 
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 
@@ -34,11 +34,11 @@ RUN ${PYTHON} -m venv /opt/venv
 ENV PATH=/opt/venv/bin:${PATH}
 
 # Torch first, in its own layer: the CPU build unless TORCH_INDEX_URL names another.
-# .build/wheels/ is optional (the glob may match nothing): local wheels for offline builds.
-COPY pyproject.toml .build* /tmp/extra/
+# wheels/ holds optional local wheels (offline builds put the torch CPU wheel there).
+COPY wheels/ /tmp/wheels/
 # (torch is pinned; hadolint reads the optional --extra-index-url expansion as a package.)
 # hadolint ignore=DL3013
-RUN pip install --find-links /tmp/extra/wheels \
+RUN pip install --find-links /tmp/wheels \
         ${TORCH_INDEX_URL:+--extra-index-url "${TORCH_INDEX_URL}"} "torch==${TORCH_VERSION}"
 
 # Dependencies next (cached while only the code changes), then the code itself.

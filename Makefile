@@ -32,6 +32,15 @@ lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/hadolint Dockerfile
+
+## image: build byoa:dev from the Dockerfile offline (local base image, local torch CPU wheel)
+image:
+	bash scripts/build-image.sh
+
+## bench-image: image size, train in a container, cold start to /ping and first prediction
+bench-image:
+	$(BIN)/python bench/image/bench_image.py --image byoa:dev
 
 format:
 	$(BIN)/ruff format .

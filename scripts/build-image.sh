@@ -3,7 +3,7 @@
 #
 # CI cannot pull images or reach the PyTorch index, so this build uses the local base image
 # (scripts/build-base-image.sh), Debian's python3-dev for the build stage, and the local torch
-# CPU wheel copied into the ignored build-context folder .build/wheels/ (pip --find-links).
+# CPU wheel put into the build-context folder wheels/ (git ignores *.whl; pip --find-links).
 # The user-facing build stays a plain `docker build .` on python:3.11-slim-bookworm.
 #
 # Usage: scripts/build-image.sh [extra docker build arguments...]
@@ -20,10 +20,9 @@ if ! docker image inspect "$BASE" >/dev/null 2>&1; then
     echo "[image] base image $BASE is missing: run scripts/build-base-image.sh first" >&2
     exit 1
 fi
-mkdir -p .build/wheels
 if [[ -f "$TORCH_WHEEL" ]]; then
     # A hard link costs nothing; fall back to a copy across file systems.
-    target=".build/wheels/$(basename "$TORCH_WHEEL")"
+    target="wheels/$(basename "$TORCH_WHEEL")"
     [[ -f "$target" ]] || ln "$TORCH_WHEEL" "$target" 2>/dev/null || cp "$TORCH_WHEEL" "$target"
 else
     echo "[image] no local torch wheel at $TORCH_WHEEL; pip will download torch" >&2
