@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import botocore.exceptions
 
 from container.commands import UsageError, key_values
+from container.errors import ConfigError
 from container.marketplace import actions, validation_data
 from container.marketplace.algorithm_request import Image, create_algorithm_request
 from container.marketplace.aws_session import BotoAws, describe_aws_error
@@ -27,6 +28,7 @@ from container.marketplace.model_package_request import create_model_package_req
 from container.marketplace.validation_profile import (
     ValidationSettings,
     algorithm_validation,
+    check_instance_types,
     model_package_validation,
 )
 from container.marketplace.waiting import Poll
@@ -197,7 +199,7 @@ def _guarded(step: Any) -> int:
     try:
         result: int = step()
         return result
-    except MarketplaceError as error:
+    except (MarketplaceError, ConfigError) as error:
         print(f"byoa marketplace: {error}", file=sys.stderr)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
         print(f"byoa marketplace: {describe_aws_error(error)}", file=sys.stderr)
@@ -254,6 +256,7 @@ def _validation(
         arguments.role_arn, data, hyperparameters,
         arguments.training_instance_type, arguments.transform_instance_type,
     )  # fmt: skip
+    check_instance_types(spec, settings)
     return folder, settings
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from container.marketplace.errors import MarketplaceError
 from container.marketplace.validation_data import ValidationData
 from container.spec import AlgorithmSpec, InputMode
 
@@ -31,6 +32,20 @@ class ValidationSettings:
     transform_instance_type: str = ""
     max_runtime_seconds: int = 3600
     volume_size_gb: int = 10
+
+
+def check_instance_types(spec: AlgorithmSpec, settings: ValidationSettings) -> None:
+    """Validation runs on instance types the algorithm itself declares as supported."""
+    pairs = (
+        ("--training-instance-type", settings.training_instance_type, spec.training_instance_types),
+        ("--transform-instance-type", settings.transform_instance_type,
+         spec.transform_instance_types),
+    )  # fmt: skip
+    for flag, chosen, supported in pairs:
+        if chosen and chosen not in supported:
+            raise MarketplaceError(
+                f"{flag} {chosen} is not one of those the algorithm supports: {', '.join(supported)}"
+            )
 
 
 def training_job_definition(spec: AlgorithmSpec, settings: ValidationSettings) -> Request:

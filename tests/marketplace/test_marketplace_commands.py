@@ -1,0 +1,228 @@
+"""``byoa marketplace`` as a seller runs it, and its uploads into S3 on moto."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import tarfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from container.cli import build_parser
+from container.commands import marketplace
+from container.marketplace import actions
+from container.marketplace.service_model import check_request
+from tests.conftest import REPO_ROOT
+from tests.marketplace.conftest import REGION, aws_environment
+
+IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/byoa-tabular:1.0.0"
+ROLE = "arn:aws:iam::123456789012:role/MarketplaceValidation"
+BUCKET = "seller-validation"
+
+
+def byoa(arguments: list[str], environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "container.cli", *arguments], env=environment,
+        capture_output=True, text=True, timeout=120, cwd=REPO_ROOT,
+    )  # fmt: skip
+
+
+def test_spec_prints_a_request_the_service_model_accepts(tmp_path: Path) -> None:
+    result = byoa(["marketplace", "spec"], aws_environment(tmp_path, None, False))
+    assert result.returncode == 0, result.stderr
+    request = json.loads(result.stdout)
+    check_request("sagemaker", "CreateAlgorithm", request)
+    assert request["AlgorithmName"] == "byoa-tabular"
+    assert request["CertifyForMarketplace"] is True
+    assert "example values used for: --image, --role-arn, --bucket" in result.stderr
+
+
+def test_dry_run_needs_no_aws_and_prints_uploads_and_request(tmp_path: Path) -> None:
+    result = byoa(
+        ["marketplace", "create-algorithm", "--dry-run", "--image", IMAGE, "--role-arn", ROLE,
+         "--bucket", BUCKET, "--prefix", "listing/v1", "--hp", "epochs=2"],
+        aws_environment(tmp_path, region=None, credentials=False),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    uploads = [line for line in result.stdout.splitlines() if line.startswith("would upload")]
+    assert [line.rsplit(" -> ", 1)[1] for line in uploads] == [
+        f"s3://{BUCKET}/listing/v1/inference/inference.csv",
+        f"s3://{BUCKET}/listing/v1/train/train.csv",
+        f"s3://{BUCKET}/listing/v1/validation/validation.csv",
+    ]
+    request = json.loads(result.stdout[result.stdout.index("{") :])
+    profile = request["ValidationSpecification"]["ValidationProfiles"][0]
+    assert profile["TrainingJobDefinition"]["HyperParameters"] == {"label": "y", "epochs": "2"}
+    assert request["TrainingSpecification"]["TrainingImage"] == IMAGE
+
+
+@pytest.mark.parametrize(
+    ("region", "credentials", "message"),
+    [
+        (None, True, "no AWS region: pass --region, set AWS_REGION"),
+        (REGION, False, "no AWS credentials: run aws configure"),
+    ],
+)
+def test_missing_region_or_credentials_is_one_clear_line(
+    tmp_path: Path, region: str | None, credentials: bool, message: str
+) -> None:
+    result = byoa(
+        ["marketplace", "create-algorithm", "--image", IMAGE, "--role-arn", ROLE,
+         "--bucket", BUCKET],
+        aws_environment(tmp_path, region, credentials),
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"byoa marketplace: {message}" or message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_model_file_that_is_not_a_tar_gz_is_refused(tmp_path: Path) -> None:
+    model = tmp_path / "model.tar.gz"
+    model.write_text("not an archive")
+    result = byoa(
+        ["marketplace", "create-model-package", "--dry-run", "--algorithm", "byoa-tabular",
+         "--model-data", str(model), "--name", "bank-model", "--role-arn", ROLE,
+         "--bucket", BUCKET],
+        aws_environment(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert f"--model-data {model} is not a gzip-compressed tar (model.tar.gz)" in result.stderr
+
+
+def test_add_version_dry_run_prints_a_validate_change_set(tmp_path: Path) -> None:
+    arn = "arn:aws:sagemaker:eu-west-1:123456789012:algorithm/byoa-tabular"
+    result = byoa(
+        ["marketplace", "add-version", "--dry-run", "--validate", "--product-id", "prod-abc123",
+         "--algorithm-arn", arn, "--access-role-arn", ROLE, "--title", "1.1",
+         "--release-notes", "Faster."],
+        aws_environment(tmp_path, None, False),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    request = json.loads(result.stdout)
+    assert request["Intent"] == "VALIDATE"
+    details = request["ChangeSet"][0]["DetailsDocument"]["DeliveryOptions"][0]["Details"]
+    assert details["SageMakerAlgorithmDeliveryOptionDetails"]["SageMakerAlgorithmArn"] == arn
+
+
+class LocalAws:
+    """S3 on moto; SageMaker through Stubber, recording what would be sent."""
+
+    def __init__(self, moto: str) -> None:
+        keys = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+        self.s3 = boto3.client("s3", region_name=REGION, endpoint_url=moto, **keys)
+        self.sagemaker = boto3.client("sagemaker", region_name=REGION, **keys)
+        self.stub = Stubber(self.sagemaker)
+        self.sent: list[dict[str, Any]] = []
+        self.sagemaker.meta.events.register(
+            "before-parameter-build.sagemaker.*", lambda params, **_: self.sent.append(params)
+        )
+
+    def client(self, service: str) -> Any:
+        return {"s3": self.s3, "sagemaker": self.sagemaker}[service]
+
+
+@pytest.fixture
+def local_aws(moto: str) -> Iterator[LocalAws]:
+    aws = LocalAws(moto)
+    aws.s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    with aws.stub:
+        yield aws
+        aws.stub.assert_no_pending_responses()
+
+
+def s3_text(aws: LocalAws, uri: str) -> str:
+    key = uri.removeprefix(f"s3://{BUCKET}/")
+    body: str = aws.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().decode()
+    return body
+
+
+def objects_under(aws: LocalAws, uri: str) -> list[str]:
+    prefix = uri.removeprefix(f"s3://{BUCKET}/")
+    listing = aws.s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix)
+    return [f"s3://{BUCKET}/{item['Key']}" for item in listing.get("Contents", [])]
+
+
+def test_create_algorithm_uploads_the_public_sample_where_the_profile_reads_it(
+    local_aws: LocalAws,
+) -> None:
+    arn = "arn:aws:sagemaker:eu-west-1:123456789012:algorithm/byoa-tabular"
+    local_aws.stub.add_response("create_algorithm", {"AlgorithmArn": arn})
+    arguments = build_parser().parse_args(
+        ["marketplace", "create-algorithm", "--image", IMAGE, "--role-arn", ROLE,
+         "--bucket", BUCKET, "--prefix", "byoa/v1", "--no-wait"]
+    )  # fmt: skip
+    lines: list[str] = []
+    run = actions.Run(lines.append, wait=False)
+    assert marketplace._create_algorithm(arguments, local_aws, run) == 0
+
+    (request,) = local_aws.sent
+    profile = request["ValidationSpecification"]["ValidationProfiles"][0]
+    channels = profile["TrainingJobDefinition"]["InputDataConfig"]
+    for channel in channels:
+        uri = channel["DataSource"]["S3DataSource"]["S3Uri"]
+        (csv_uri,) = objects_under(local_aws, uri)
+        header = next(csv.reader(io.StringIO(s3_text(local_aws, csv_uri))))
+        assert "y" in header and len(header) == 21
+    inference_uri = profile["TransformJobDefinition"]["TransformInput"]["DataSource"][
+        "S3DataSource"
+    ]["S3Uri"]
+    (inference,) = objects_under(local_aws, inference_uri)
+    rows = list(csv.reader(io.StringIO(s3_text(local_aws, inference))))
+    assert len(rows) == 100 and {len(row) for row in rows} == {20}  # features only, no header
+    assert not rows[0][0].isalpha()  # the first column is age, a number: no header line
+    assert (
+        lines[-1] == f"created algorithm {arn}; SageMaker now scans the image and runs "
+        "the validation"
+    )
+
+
+def test_create_model_package_uploads_the_model_and_the_transform_input(
+    local_aws: LocalAws, tmp_path: Path
+) -> None:
+    model = tmp_path / "model.tar.gz"
+    with tarfile.open(model, "w:gz") as archive:
+        archive.add(REPO_ROOT / "pyproject.toml", arcname="model.json")
+    package_arn = "arn:aws:sagemaker:eu-west-1:123456789012:model-package/bank-model"
+    local_aws.stub.add_response("create_model_package", {"ModelPackageArn": package_arn})
+    arguments = build_parser().parse_args(
+        ["marketplace", "create-model-package", "--algorithm", "byoa-tabular",
+         "--model-data", str(model), "--name", "bank-model", "--role-arn", ROLE,
+         "--bucket", BUCKET, "--prefix", "pkg"]
+    )  # fmt: skip
+    run = actions.Run([].append, wait=False)
+    assert marketplace._create_model_package(arguments, local_aws, run) == 0
+
+    (request,) = local_aws.sent
+    source = request["SourceAlgorithmSpecification"]["SourceAlgorithms"][0]
+    assert source == {"AlgorithmName": "byoa-tabular",
+                      "ModelDataUrl": f"s3://{BUCKET}/pkg/model/model.tar.gz"}  # fmt: skip
+    stored = local_aws.s3.get_object(Bucket=BUCKET, Key="pkg/model/model.tar.gz")["Body"].read()
+    assert stored == model.read_bytes()
+    assert objects_under(local_aws, f"s3://{BUCKET}/pkg/") == [
+        f"s3://{BUCKET}/pkg/inference/inference.csv",
+        f"s3://{BUCKET}/pkg/model/model.tar.gz",
+    ]
+    assert (
+        "TrainingJobDefinition" not in request["ValidationSpecification"]["ValidationProfiles"][0]
+    )
+
+
+def test_validation_runs_only_on_a_supported_instance_type(tmp_path: Path) -> None:
+    result = byoa(
+        ["marketplace", "create-algorithm", "--dry-run", "--image", IMAGE, "--role-arn", ROLE,
+         "--bucket", BUCKET, "--training-instance-type", "ml.p3.2xlarge"],
+        aws_environment(tmp_path, None, False),
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert (
+        "--training-instance-type ml.p3.2xlarge is not one of those the algorithm supports: "
+        "ml.m5.large" in result.stderr
+    )
