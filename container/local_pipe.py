@@ -9,11 +9,12 @@ simply ends that pass. Feeding stops when the job ends.
 from __future__ import annotations
 
 import errno
+import fcntl
 import logging
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from container.pipe import fifo_path
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 
 CHUNK_BYTES = 1 << 20
 POLL_SECONDS = 0.02
+PIPE_BUFFER_BYTES = 1 << 20
+F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
 
 def source_files(source: Path) -> list[Path]:
@@ -80,6 +83,7 @@ class FifoFeeder:
                 self._stop.wait(POLL_SECONDS)
                 continue
             os.set_blocking(descriptor, True)
+            _enlarge_pipe_buffer(descriptor)
             return descriptor
         return None
 
@@ -98,6 +102,12 @@ class FifoFeeder:
             with path.open("rb") as source:
                 while chunk := source.read(CHUNK_BYTES):
                     yield chunk
+
+
+def _enlarge_pipe_buffer(descriptor: int) -> None:
+    """A 1 MiB pipe buffer (Linux) instead of 64 KiB: fewer switches between feeder and reader."""
+    with suppress(OSError):
+        fcntl.fcntl(descriptor, F_SETPIPE_SZ, PIPE_BUFFER_BYTES)
 
 
 @contextmanager
