@@ -197,3 +197,43 @@ def test_failed_login(
     assert result.returncode == 1
     assert f"docker login to {locked_registry} failed" in result.stderr
     assert "pushing" not in result.stderr
+
+
+@pytest.mark.docker
+def test_profile_supplies_region_and_credentials(tmp_path: Path, moto: str) -> None:
+    environment = aws_environment(tmp_path, region=None, credentials=False)
+    Path(environment["AWS_CONFIG_FILE"]).write_text(f"[profile seller]\nregion = {REGION}\n")
+    Path(environment["AWS_SHARED_CREDENTIALS_FILE"]).write_text(
+        "[seller]\naws_access_key_id = testing\naws_secret_access_key = testing\n"
+    )
+    environment["DOCKER_HOST"] = f"unix://{tmp_path / 'no-engine.sock'}"
+    arguments = ["--endpoint-url", moto, REPOSITORY, "1.0.0"]
+    without = run_script(arguments, environment)
+    assert "no AWS region" in without.stderr
+    with_profile = run_script(["--profile", "seller", *arguments], environment)
+    # region and account were found through the profile: the next check is the engine's
+    assert "no Docker engine" in with_profile.stderr, with_profile.stderr
+
+
+@pytest.mark.docker
+def test_also_latest_moves_latest_to_the_version(
+    moto: str, registry: str, build_context: Path, environment: dict[str, str]
+) -> None:
+    set_scan_result(moto, {})
+    result = run_script(
+        ["--endpoint-url", moto, "--registry", registry, "--context", str(build_context),
+         "--also-latest", REPOSITORY, "2.0.0"],
+        environment,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "scan: CRITICAL=0 HIGH=0" in result.stdout
+    tags = requests.get(f"http://{registry}/v2/{REPOSITORY}/tags/list", timeout=10).json()
+    assert sorted(tags["tags"]) == ["2.0.0", "latest"]
+    digests = {
+        tag: requests.head(
+            f"http://{registry}/v2/{REPOSITORY}/manifests/{tag}",
+            headers={"Accept": V2_MANIFEST}, timeout=10,
+        ).headers["Docker-Content-Digest"]
+        for tag in ("2.0.0", "latest")
+    }  # fmt: skip
+    assert digests["2.0.0"] == digests["latest"] == printed(result, "digest")
