@@ -45,8 +45,17 @@ def require_docker() -> None:
         pytest.skip("no Docker engine")
 
 
+def remove_test_images() -> None:
+    listing = subprocess.run(["docker", "images", "--format", "{{.Repository}}:{{.Tag}}"],
+                             capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
+    ours = [name for name in listing if name.split(":")[-2].endswith(REPOSITORY)]
+    ours += [name for name in listing if name == BASE]
+    if ours:
+        subprocess.run(["docker", "image", "rm", "--force", *ours], capture_output=True)
+
+
 @pytest.fixture(scope="module")
-def build_context(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def build_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A Dockerfile on a base imported from a one-file tarball: builds in a second."""
     require_docker()
     folder = tmp_path_factory.mktemp("push-context")
@@ -63,7 +72,8 @@ def build_context(tmp_path_factory: pytest.TempPathFactory) -> Path:
         f"FROM {BASE}\nARG VERSION=unset\nLABEL org.opencontainers.image.version=$VERSION\n"
         "COPY hello.txt /hello.txt\n"
     )
-    return folder
+    yield folder
+    remove_test_images()
 
 
 @pytest.fixture
