@@ -49,7 +49,16 @@ COPY algorithm /src/algorithm
 COPY container /src/container
 COPY serve /src/serve
 RUN pip install --no-deps --force-reinstall /src/ \
+    && python -c "import algorithm, container.train, serve.server" \
     && byoa-entrypoint --help >/dev/null
+
+# Never used at run time (the runtime stage has no compiler either): the wheels' test suites,
+# torch's C++ headers and its C++ test binaries. torch_shm_manager stays (tensor sharing).
+RUN site="$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
+    && rm -rf "${site}/torch/test" "${site}/torch/include" "${site}/pandas/tests" \
+    && find "${site}/torch/bin" -mindepth 1 -maxdepth 1 ! -name torch_shm_manager -exec rm -rf {} + \
+    && find "${site}/numpy" "${site}/scipy" -depth -type d -name tests -exec rm -rf {} + \
+    && python -c "import torch, pandas, scipy.stats; print(torch.ones(3) @ torch.ones(3))"
 
 # ---- runtime: the same base, the venv, nothing else ----
 FROM ${BASE_IMAGE} AS runtime

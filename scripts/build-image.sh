@@ -9,8 +9,17 @@
 # Usage: scripts/build-image.sh [extra docker build arguments...]
 # Env:   BYOA_TEST_IMAGE (tag, default byoa:dev), BYOA_BASE_IMAGE (default byoa-base:bookworm),
 #        TORCH_WHEEL (default /opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl)
+#        BYOA_BUILD_REF: build a commit (git archive) instead of the working tree, e.g. HEAD
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [[ -n "${BYOA_BUILD_REF:-}" ]]; then
+    context="$(mktemp -d /var/tmp/byoa-context.XXXXXX)"
+    trap 'rm -rf "$context"' EXIT
+    git archive "$BYOA_BUILD_REF" | tar -x -C "$context"
+    echo "[image] building $BYOA_BUILD_REF ($(git rev-parse --short "$BYOA_BUILD_REF")) from $context"
+    cd "$context"
+fi
 
 TAG="${BYOA_TEST_IMAGE:-byoa:dev}"
 BASE="${BYOA_BASE_IMAGE:-byoa-base:bookworm}"
