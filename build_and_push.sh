@@ -26,6 +26,8 @@
 #                        for tests with a local registry (also BYOA_REGISTRY). ECR then never
 #                        sees the push, so the pushed manifest is recorded with `ecr put-image`.
 set -euo pipefail
+# Arrays that may be empty are expanded as ${a[@]+"${a[@]}"}: bash 3.2 (macOS) treats an
+# empty "${a[@]}" as unbound under set -u.
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly SCRIPT_DIR
@@ -105,7 +107,7 @@ awscli() {
     [[ -n "$profile" ]] && options+=(--profile "$profile")
     [[ -n "$region" ]] && options+=(--region "$region")
     [[ -n "$endpoint_url" ]] && options+=(--endpoint-url "$endpoint_url")
-    aws "${options[@]}" "$@"
+    aws ${options[@]+"${options[@]}"} "$@"
 }
 
 check_tools() {
@@ -171,7 +173,7 @@ has_buildx() {
 }
 
 build() {
-    local options=(--platform "$PLATFORM" -t "$local_image" "${build_args[@]}")
+    local options=(--platform "$PLATFORM" -t "$local_image" ${build_args[@]+"${build_args[@]}"})
     [[ -n "$dockerfile" ]] && options+=(-f "$dockerfile")
     [[ -n "$network" ]] && options+=(--network "$network")
     if has_buildx; then
