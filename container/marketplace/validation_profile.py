@@ -43,8 +43,9 @@ def check_instance_types(spec: AlgorithmSpec, settings: ValidationSettings) -> N
     )  # fmt: skip
     for flag, chosen, supported in pairs:
         if chosen and chosen not in supported:
+            listed = ", ".join(supported)
             raise MarketplaceError(
-                f"{flag} {chosen} is not one of those the algorithm supports: {', '.join(supported)}"
+                f"{flag} {chosen} is not one of those the algorithm supports: {listed}"
             )
 
 
