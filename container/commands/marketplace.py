@@ -62,6 +62,8 @@ def _add_spec(commands: Parsers) -> None:
         "Values not given are examples, listed on stderr.",
     )  # fmt: skip
     _add_algorithm_arguments(parser, required=False)
+    parser.add_argument("--dry-run", action="store_true",
+                        help="accepted for symmetry: spec never sends anything")  # fmt: skip
     parser.set_defaults(handler=handle_spec)
 
 
