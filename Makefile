@@ -46,6 +46,10 @@ format:
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## bench-serve: byoa's server vs nginx + gunicorn sync + flask + pandas, side by side (wrk, nginx)
+bench-serve:
+	$(BIN)/python bench/serve/bench_serve.py
+
 bench: bench-quality bench-serve
 
 clean:

@@ -1,0 +1,225 @@
+"""Benchmark: byoa's server against the classic stack, same model, same machine, one sitting.
+
+    python bench/serve/bench_serve.py            (or: make bench-serve)
+
+Trains the bundled algorithm briefly on a synthetic 60-float-column data set through the real
+``train`` entrypoint, starts both stacks with one worker per core (byoa: gunicorn gthread,
+model preloaded; classic: nginx -> gunicorn sync workers -> Flask + pandas, see
+``classic_app.py``), and prints requests/s and p50/p99 latency from wrk at 1, 100 and 10,000
+rows per request, ``/ping`` p99 while every worker runs 10,000-row requests, cold start to the
+first 200 on ``/ping`` and to the first prediction, idle PSS of the whole process tree, and
+the ratios against the issue's targets. Figures are noisy on a shared machine; the ratios are
+measured side by side, alternating the stacks scenario by scenario.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from load import Load, PingProbe, in_process_floor, wrk
+from stacks import REPO_ROOT, Stack, cold_start, start_byoa, start_classic, tree_pss_mb
+
+sys.path.insert(0, str(REPO_ROOT))  # this checkout's algorithm and serve, not an installed copy
+
+FEATURES = 60
+SCENARIOS = ((1, 16), (100, 16), (10_000, 4))  # rows per request, wrk connections
+
+
+def main() -> int:
+    arguments = parse_arguments()
+    for tool in ("wrk", "nginx"):
+        if shutil.which(tool) is None:
+            print(f"{tool} is not installed (apt-get install wrk nginx-light)", file=sys.stderr)
+            return 2
+    workers = arguments.workers or os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="byoa-bench-serve-") as scratch:
+        root = Path(scratch)
+        model_dir = train_model(root)
+        bodies = write_bodies(root)
+        results = run(root, model_dir, bodies, workers, arguments)
+        results["body_10000_mb"] = bodies[10_000].stat().st_size / 1e6
+    print_table(results, workers)
+    if arguments.json:
+        arguments.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=8, help="wrk duration per scenario")
+    parser.add_argument("--workers", type=int, help="workers per stack (default: one per core)")
+    parser.add_argument("--starts", type=int, default=3, help="cold starts per stack (median)")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    return parser.parse_args()
+
+
+def synthetic_rows(count: int, seed: int) -> np.ndarray:
+    return np.round(np.random.default_rng(seed).uniform(0, 10, (count, FEATURES)), 1)
+
+
+def train_model(root: Path) -> Path:
+    from container.local_tree import ChannelInput, JobLayout
+
+    rows = synthetic_rows(20_000, seed=0)
+    weights = np.random.default_rng(1).normal(size=FEATURES)
+    labels = ((rows - 5) @ weights + np.random.default_rng(2).normal(size=len(rows)) * 3) > 0
+    data = root / "train.csv"
+    np.savetxt(data, np.column_stack([labels, rows]), delimiter=",", fmt="%g")
+    layout = JobLayout(root / "job")
+    layout.create([ChannelInput("train", data, "text/csv")],
+                  {"epochs": "3", "hidden_units": "128", "depth": "2"})  # fmt: skip
+    env = {**os.environ, "SAGEMAKER_BASE_DIR": str(layout.base_dir)}
+    print("[bench] training the model (60 float inputs)", file=sys.stderr)
+    done = subprocess.run([sys.executable, "-m", "container.train"], env=env, cwd=REPO_ROOT,
+                          capture_output=True, text=True)  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"training the benchmark model failed:\n{done.stderr[-2000:]}")
+    return layout.base_dir / "model"
+
+
+def write_bodies(root: Path) -> dict[int, Path]:
+    bodies = {}
+    for rows, _ in SCENARIOS:
+        path = root / f"body-{rows}.csv"
+        np.savetxt(path, synthetic_rows(rows, seed=rows), delimiter=",", fmt="%.1f")
+        bodies[rows] = path
+    return bodies
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start(name: str, root: Path, model_dir: Path, workers: int) -> Stack:
+    port = free_port()
+    if name == "byoa":
+        return start_byoa(model_dir, port, workers, root / f"byoa-{port}.log")
+    return start_classic(model_dir, port, workers, root / f"classic-{port}")
+
+
+def measure_cold_starts(
+    root: Path, model_dir: Path, workers: int, body: bytes, count: int
+) -> dict[str, dict[str, float]]:
+    samples: dict[str, list[tuple[float, float]]] = {"classic": [], "byoa": []}
+    for _ in range(count):
+        for name in samples:
+            stack = start(name, root, model_dir, workers)
+            try:
+                samples[name].append(cold_start(stack, body))
+            finally:
+                stack.stop()
+    return {
+        name: {"ping_s": statistics.median(s[0] for s in values),
+               "first_prediction_s": statistics.median(s[1] for s in values)}
+        for name, values in samples.items()
+    }  # fmt: skip
+
+
+def run(
+    root: Path,
+    model_dir: Path,
+    bodies: dict[int, Path],
+    workers: int,
+    arguments: argparse.Namespace,
+) -> dict[str, object]:
+    one_row = bodies[1].read_bytes()
+    print("[bench] cold starts", file=sys.stderr)
+    results: dict[str, object] = {
+        "cold": measure_cold_starts(root, model_dir, workers, one_row, arguments.starts)
+    }
+    stacks = {name: start(name, root, model_dir, workers) for name in ("classic", "byoa")}
+    try:
+        for stack in stacks.values():
+            cold_start(stack, one_row)
+        time.sleep(2)
+        results["idle_pss_mb"] = {name: tree_pss_mb(s) for name, s in stacks.items()}
+        results["load"] = measure_load(stacks, bodies, arguments.seconds)
+        results["ping_p99_ms"] = measure_ping(stacks, bodies[10_000], arguments.seconds)
+    finally:
+        for stack in stacks.values():
+            stack.stop()
+    print("[bench] in-process floor at 10,000 rows", file=sys.stderr)
+    results["floor_rps"] = in_process_floor(model_dir, bodies[10_000].read_bytes(), workers,
+                                            arguments.seconds)  # fmt: skip
+    return results
+
+
+def measure_load(
+    stacks: dict[str, Stack], bodies: dict[int, Path], seconds: int
+) -> dict[str, dict[str, dict[str, float]]]:
+    figures: dict[str, dict[str, dict[str, float]]] = {}
+    for rows, connections in SCENARIOS:
+        figures[str(rows)] = {}
+        for name, stack in stacks.items():
+            print(f"[bench] {name}: {rows} rows x {connections} connections", file=sys.stderr)
+            wrk(stack.url, bodies[rows], connections, 1)
+            load: Load = wrk(stack.url, bodies[rows], connections, seconds)
+            figures[str(rows)][name] = load.__dict__
+    return figures
+
+
+def measure_ping(stacks: dict[str, Stack], body: Path, seconds: int) -> dict[str, float]:
+    figures = {}
+    for name, stack in stacks.items():
+        print(f"[bench] {name}: /ping under 10,000-row load", file=sys.stderr)
+        with PingProbe(stack.port) as probe:
+            wrk(stack.url, body, 4, seconds)
+        figures[name] = probe.p99_ms()
+        figures[f"{name}_failures"] = probe.failures
+    return figures
+
+
+def print_table(results: dict[str, object], workers: int) -> None:
+    load = results["load"]
+    cold = results["cold"]
+    pss = results["idle_pss_mb"]
+    ping = results["ping_p99_ms"]
+    floor = results["floor_rps"]
+    assert isinstance(load, dict) and isinstance(cold, dict) and isinstance(pss, dict)
+    assert isinstance(ping, dict) and isinstance(floor, float)
+    print(f"\nbyoa vs classic stack: {os.cpu_count()} cores, {workers} workers each; "
+          f"10,000-row body {results['body_10000_mb']:.1f} MB\n")  # fmt: skip
+    print(f"| {'measure':34} | {'classic':>14} | {'byoa':>14} | {'ratio':>7} | target |")
+    print(f"|{'-' * 36}|{'-' * 16}|{'-' * 16}|{'-' * 9}|--------|")
+    for rows, connections in SCENARIOS:
+        c, b = load[str(rows)]["classic"], load[str(rows)]["byoa"]
+        row(f"{rows} rows x{connections}: requests/s", c["rps"], b["rps"], b["rps"] / c["rps"],
+            {1: ">= 3", 100: ">= 6"}.get(rows, ""))  # fmt: skip
+        row(f"{rows} rows x{connections}: p50 ms", c["p50_ms"], b["p50_ms"], None, "")
+        row(f"{rows} rows x{connections}: p99 ms", c["p99_ms"], b["p99_ms"],
+            b["p99_ms"] / c["p99_ms"], "<= 0.33" if rows == 1 else "")  # fmt: skip
+        if c["errors"] or b["errors"]:
+            print(f"| errors: classic {c['errors']}, byoa {b['errors']} |")
+    b10 = load["10000"]["byoa"]["rps"]
+    row("10,000 rows: in-process floor req/s", None, floor, b10 / floor, ">= 0.8")
+    row("/ping p99 ms, 10,000-row load", ping["classic"], ping["byoa"], None, "< 50 ms")
+    row("cold start to /ping 200, s", cold["classic"]["ping_s"], cold["byoa"]["ping_s"],
+        cold["byoa"]["ping_s"] / cold["classic"]["ping_s"], "<= 1")  # fmt: skip
+    row("cold start to 1st prediction, s", cold["classic"]["first_prediction_s"],
+        cold["byoa"]["first_prediction_s"], None, "")  # fmt: skip
+    row("idle PSS, MB", pss["classic"], pss["byoa"], pss["byoa"] / pss["classic"], "<= 0.6")
+    print("\n(the floor ratio is byoa's 10,000-row requests/s over the floor)")
+
+
+def row(label: str, classic: float | None, byoa: float, ratio: float | None, target: str) -> None:
+    text = "" if classic is None else f"{classic:.1f}"
+    ratio_text = "" if ratio is None else f"{ratio:.2f}"
+    print(f"| {label:34} | {text:>14} | {byoa:>14.1f} | {ratio_text:>7} | {target:6} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
