@@ -61,26 +61,28 @@ def parse_accept(text: str) -> list[MediaType]:
 def negotiate(accept: str, offered: Sequence[str], default: str) -> MediaType:
     """The offered type the client prefers, with the parameters of the range that chose it.
 
-    An absent ``Accept`` (or only ``*/*``) means ``default``. NotAcceptable (406) lists what
-    is offered when nothing matches.
+    Highest q-value first; among equals, a type named outright beats a wildcard match, then the
+    client's order decides, then the server's (``default`` first). An absent ``Accept`` means
+    ``default``. NotAcceptable (406) lists what is offered when nothing matches.
     """
     ranges = parse_accept(accept) if accept.strip() else []
     if not ranges:
         return parse_media_type(default)
     order = [default, *(o for o in offered if o != default)]
-    best: tuple[float, int, MediaType] | None = None
+    best: tuple[tuple[float, int, int, int], MediaType] | None = None
     for position, essence in enumerate(order):
         chosen = _best_range(ranges, essence)
         if chosen is None or chosen.quality <= 0:
             continue
-        if best is None or chosen.quality > best[0]:
-            best = (chosen.quality, position, _offered_with(essence, chosen))
+        key = (chosen.quality, min(chosen.specificity, 2), -ranges.index(chosen), -position)
+        if best is None or key > best[0]:
+            best = (key, _offered_with(essence, chosen))
     if best is None:
         raise NotAcceptable(
             f"cannot answer with any type in Accept {accept.strip()!r}; "
             f"this model answers with {', '.join(offered)}"
         )
-    return best[2]
+    return best[1]
 
 
 def _best_range(ranges: list[MediaType], essence: str) -> MediaType | None:

@@ -56,6 +56,9 @@ def _numeric(text: str) -> np.ndarray | None:
 
 
 def _small(text: str) -> np.ndarray | None:
+    commas = text.count(",", 0, text.find("\n")) if "\n" in text else 0
+    if "\n" in text and any(line.count(",") != commas for line in text.split("\n")):
+        return None
     try:
         return np.fromstring(text.replace("\n", ","), dtype=np.float32, sep=",")
     except ValueError:
@@ -63,6 +66,8 @@ def _small(text: str) -> np.ndarray | None:
 
 
 def _large(text: str) -> np.ndarray | None:
+    """pandas' C parser; a row longer than the first is a ParserError, and the comma count
+    already matched, so no row can be shorter either."""
     try:
         frame = pd.read_csv(
             io.StringIO(text), header=None, dtype=np.float32, skip_blank_lines=False,
