@@ -123,7 +123,11 @@ check_docker_engine() {
 }
 
 find_region() {
+    local errors
     if [[ -z "$region" ]]; then
+        errors="$(awscli configure get region 2>&1 >/dev/null || true)"
+        [[ "$errors" != *"could not be found"* ]] ||
+            die "AWS profile '$profile' not found: check --profile / AWS_PROFILE and ~/.aws/config"
         region="$(awscli configure get region 2>/dev/null || true)"
     fi
     [[ -n "$region" ]] ||

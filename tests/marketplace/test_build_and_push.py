@@ -220,6 +220,8 @@ def test_profile_supplies_region_and_credentials(tmp_path: Path, moto: str) -> N
     arguments = ["--endpoint-url", moto, REPOSITORY, "1.0.0"]
     without = run_script(arguments, environment)
     assert "no AWS region" in without.stderr
+    unknown = run_script(["--profile", "sellr", *arguments], environment)
+    assert "AWS profile 'sellr' not found" in unknown.stderr
     with_profile = run_script(["--profile", "seller", *arguments], environment)
     # region and account were found through the profile: the next check is the engine's
     assert "no Docker engine" in with_profile.stderr, with_profile.stderr
