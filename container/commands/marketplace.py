@@ -193,7 +193,12 @@ def _aws(arguments: argparse.Namespace) -> BotoAws | None:
 
 def _run(arguments: argparse.Namespace) -> actions.Run:
     poll = Poll(arguments.poll_seconds, arguments.timeout_minutes * 60.0)
-    return actions.Run(print, arguments.dry_run, not arguments.no_wait, poll)
+    return actions.Run(_say, arguments.dry_run, not arguments.no_wait, poll)
+
+
+def _say(line: str) -> None:
+    """Progress lines reach a log at once, even through a pipe, during hours of waiting."""
+    print(line, flush=True)
 
 
 def _guarded(step: Any) -> int:
