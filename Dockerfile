@@ -1,7 +1,9 @@
 # One image for SageMaker training and hosting: `docker run IMAGE train` / `docker run IMAGE serve`.
 #
 # CPU (default):   docker build -t byoa .
-# GPU variant (not built in CI; the CUDA base brings the runtime libraries, never the driver):
+# GPU variant (not built in CI). The CUDA base brings the CUDA runtime and the NVIDIA_* settings
+# the container toolkit reads, never the driver (the host provides it); the cu126 torch wheels
+# bring their own CUDA libraries, so a `-base-` CUDA image is enough if size matters:
 #   docker build -t byoa:gpu \
 #     --build-arg BASE_IMAGE=nvidia/cuda:12.6.3-cudnn-runtime-ubuntu22.04 \
 #     --build-arg PYTHON=python3.11 \

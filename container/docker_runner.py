@@ -11,15 +11,18 @@ unique name and is removed however the run ends.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import TextIO
 
 from container.docker_http import DirectClient, HttpClient, RelayClient
@@ -75,6 +78,23 @@ def remove_container(name: str, docker: str = "docker") -> None:
     subprocess.run([docker, "rm", "--force", name], capture_output=True, check=False)
 
 
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM to ``byoa`` stops its container as Ctrl-C does, instead of orphaning it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def train_command(layout: JobLayout, options: ContainerOptions, name: str) -> list[str]:
     mount = f"{layout.base_dir.resolve()}:/opt/ml"
     return [*options.run_arguments(name), "--volume", mount, options.image, "train"]
@@ -85,9 +105,10 @@ def train_in_container(
 ) -> JobResult:
     """``train`` in a container on ``layout``'s tree; Ctrl-C becomes SIGTERM to its PID 1."""
     name = unique_name("train")
+    command = train_command(layout, options, name)
     try:
-        command = train_command(layout, options, name)
-        return run_job(layout, spec, command=command, environment=dict(os.environ), echo=echo)
+        with sigterm_as_interrupt():
+            return run_job(layout, spec, command=command, environment=dict(os.environ), echo=echo)
     finally:
         remove_container(name, options.docker)
 

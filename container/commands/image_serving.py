@@ -17,7 +17,13 @@ from pathlib import Path
 
 from container.commands import UsageError
 from container.commands.image_options import container_options
-from container.docker_runner import ContainerOptions, remove_container, serve_command, unique_name
+from container.docker_runner import (
+    ContainerOptions,
+    remove_container,
+    serve_command,
+    sigterm_as_interrupt,
+    unique_name,
+)
 from serve.process import ServerProcess, ServerStartError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -50,7 +56,8 @@ def serve_in_container(model_dir: Path, arguments: argparse.Namespace, run: Laun
     name = unique_name("serve")
     server = container_server(model_dir, server_options(arguments), arguments.port, name)
     try:
-        return run(server)
+        with sigterm_as_interrupt():
+            return run(server)
     finally:
         remove_container(name)
 
@@ -62,10 +69,12 @@ def with_container_server(model_dir: Path, arguments: argparse.Namespace, action
     server = container_server(model_dir, server_options(arguments), port, name)
     server.log_sink = lambda line: print(f"[container] {line}", file=sys.stderr, flush=True)
     try:
-        server.start()
-        seconds = server.wait_ready()
-        print(f"[transform] {name} ready in {seconds:.1f} s", file=sys.stderr)
-        return action(argparse.Namespace(**{**vars(arguments), "image": None, "url": server.url}))
+        with sigterm_as_interrupt():
+            server.start()
+            seconds = server.wait_ready()
+            print(f"[transform] {name} ready in {seconds:.1f} s", file=sys.stderr)
+            url = server.url
+            return action(argparse.Namespace(**{**vars(arguments), "image": None, "url": url}))
     except ServerStartError as error:
         print(f"[transform] {error}", file=sys.stderr)
         return 1
