@@ -45,10 +45,10 @@ SITE_PACKAGES = "/opt/venv/lib/python3.11/site-packages"
 def image_size(image: str) -> None:
     size = int(_docker("image", "inspect", "--format", "{{.Size}}", image))
     print(f"image {image}: {size / 1e6:.0f} MB")
-    script = f"du -sm {SITE_PACKAGES}/* /usr /opt/venv | sort -n | tail -n 12"
+    script = f"du -sm /opt/venv /usr; du -sm {SITE_PACKAGES}/* | sort -rn | head -n 10"
     listing = _docker("run", "--rm", "--network", "none", "--entrypoint", "sh", image, "-c", script)
-    print("largest parts (MB):")
-    for line in listing.splitlines()[::-1]:
+    print("what fills it (MB): the venv, the base's /usr, then the largest packages")
+    for line in listing.splitlines():
         print(f"  {line}")
 
 
