@@ -6,7 +6,8 @@
    FIFOs the local runner feeds; raw bytes and parsed table, alternating order, median of N.
 3. Checkpoints: size and write time, from the bundled algorithm's own log lines.
 
-Usage: python bench/scale/bench_scale.py [--rows-mb 64] [--repeats 3] [--epochs 5] [--skip-jobs]
+Usage: python bench/scale/bench_scale.py [--rows-mb 64] [--repeats 3] [--hp NAME=VALUE]
+       [--skip-jobs]
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from container.plugin import load_algorithm
 
 CHECKPOINT_LINE = re.compile(r"checkpoint \d+ saved to \S+ \((\d+) bytes, ([0-9.]+) s\)")
 EPOCH_LINE = re.compile(r"#metric validation:auc=\S+ step=(\d+)")
+ENSEMBLE_LINE = re.compile(r"Member 1: best validation loss")
 
 
 def synthetic_csv(path: Path, megabytes: int) -> Path:
@@ -124,14 +126,17 @@ def bank_channels(folder: Path) -> list[ChannelInput]:
     ]
 
 
-def training_jobs(epochs: int) -> None:
+def training_jobs(overrides: dict[str, str]) -> None:
+    """The algorithm's default hyperparameters (label ``y``), plus ``--hp`` overrides."""
     spec = load_algorithm().spec
-    hyperparameters = {"label": "y", "epochs": str(epochs), "early_stopping_patience": str(epochs)}
+    hyperparameters = {"label": "y", **overrides}
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         channels = bank_channels(root)
         rows = len(pd.read_csv(channels[0].source))
-        print(f"\n## Training on the bank data ({rows} train rows, {epochs} epochs max)")
+        print(
+            f"\n## Training on the bank data ({rows} train rows, hyperparameters {hyperparameters})"
+        )
         print("| hosts | wall s | epochs | rows/s (rows x epochs / wall) | validation AUC |")
         print("|---|---|---|---|---|")
         log = io.StringIO()
@@ -151,7 +156,9 @@ def training_jobs(epochs: int) -> None:
 
 
 def _row(hosts: int, wall: float, rows: int, log: str, metrics: dict[str, float]) -> None:
-    epochs = max((int(step) for step in EPOCH_LINE.findall(log)), default=0)
+    """Epochs = validation metric lines, less the ensemble's closing line when there is one."""
+    steps = [int(step) for step in EPOCH_LINE.findall(log)]
+    epochs = len(steps) - (1 if ENSEMBLE_LINE.search(log) else 0)
     auc = metrics.get("validation:auc", float("nan"))
     print(f"| {hosts} | {wall:.1f} | {epochs} | {rows * epochs / wall:.0f} | {auc:.4f} |")
 
@@ -172,13 +179,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows-mb", type=int, default=64, help="size of the Pipe/File CSV")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--hp", action="append", default=[], metavar="NAME=VALUE",
+                        help="hyperparameter override for the training jobs")  # fmt: skip
     parser.add_argument("--skip-jobs", action="store_true", help="only the Pipe/File figures")
     arguments = parser.parse_args()
     np.random.seed(0)
     pipe_versus_file(arguments.rows_mb, arguments.repeats)
     if not arguments.skip_jobs:
-        training_jobs(arguments.epochs)
+        training_jobs(dict(item.split("=", 1) for item in arguments.hp))
     return 0
 
 
