@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup setup-system demo test test-fast lint format bench bench-quality bench-serve image clean
+.PHONY: setup setup-system demo test test-fast lint format bench bench-quality bench-serve bench-scale image clean
 
 ## setup-system: as root, once per machine: Docker engine and the tools the tests use
 setup-system:
@@ -41,6 +41,10 @@ image:
 ## bench-image: image size, train in a container, cold start to /ping and first prediction
 bench-image:
 	$(BIN)/python bench/image/bench_image.py --image byoa:dev
+
+## bench-scale: 1 vs 2 hosts (rows/s, validation AUC), Pipe vs File reads, checkpoint size/time
+bench-scale:
+	$(BIN)/python bench/scale/bench_scale.py
 
 format:
 	$(BIN)/ruff format .
