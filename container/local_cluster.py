@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ from container.spec import AlgorithmSpec
 
 LOOPBACK = "127.0.0.1"
 LOOPBACK_INTERFACE = "lo"
+PEER_FAILURE_GRACE_SECONDS = 10.0
+STOP_GRACE_SECONDS = 30.0
 
 
 def host_names(count: int) -> tuple[str, ...]:
@@ -148,19 +151,36 @@ def _pump(
 
 
 def _wait(processes: Mapping[str, subprocess.Popen[str]], timeout: float | None) -> bool:
-    """Wait for every host; on Ctrl-C or timeout, SIGTERM them all (SageMaker's stop)."""
+    """Wait for every host; True when they were stopped (Ctrl-C or ``timeout``: SIGTERM to all).
+
+    When a host fails, the job has failed: the others, blocked in a collective with the dead
+    host, are given ``PEER_FAILURE_GRACE_SECONDS`` and then ended, as SageMaker ends the job.
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    failed_at = None
     try:
-        for process in processes.values():
-            process.wait(timeout)
+        while any(process.poll() is None for process in processes.values()):
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("train", timeout or 0)
+            if failed_at is None and any(p.poll() not in (None, 0) for p in processes.values()):
+                failed_at = time.monotonic()
+            if failed_at is not None and time.monotonic() - failed_at > PEER_FAILURE_GRACE_SECONDS:
+                _end(processes)
+            time.sleep(0.1)
         return False
     except (KeyboardInterrupt, subprocess.TimeoutExpired):
-        for process in processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes.values():
-            try:
-                process.wait(60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        _end(processes)
         return True
+
+
+def _end(processes: Mapping[str, subprocess.Popen[str]]) -> None:
+    """SIGTERM (SageMaker's stop) to every host still running; SIGKILL after the grace period."""
+    for process in processes.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes.values():
+        try:
+            process.wait(STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -203,3 +203,20 @@ def test_a_peer_that_never_resolves_fails_with_a_clear_reason(
     assert result.status == "Failed"
     assert result.failure_reason is not None
     assert result.failure_reason.startswith("host algo-2 did not resolve within 0.5 s")
+
+
+def test_a_failing_host_fails_the_job_without_hanging_the_others(
+    numeric_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_fixture_algorithm(monkeypatch)
+    cluster = ClusterLayout(tmp_path, 2)
+    cluster.create(
+        [ChannelInput("train", numeric_data, "text/csv")], hyperparameters(fail_on_rank=1)
+    )
+    started = time.monotonic()
+    result = run_cluster(cluster, SPEC, echo=io.StringIO(), timeout=240)
+    assert result.status == "Failed"
+    assert result.exit_codes["algo-2"] == 1
+    reason = (cluster.host("algo-2").failure_file).read_text().splitlines()[0]
+    assert reason == "rank 1 failed on purpose"
+    assert time.monotonic() - started < 120, "the surviving host must not wait for the timeout"
