@@ -1,8 +1,18 @@
 """The feature transform fitted on the training data and saved with the weights.
 
-Numeric columns are standardised (missing values become the training mean, i.e. 0 after
-scaling, plus a missing-value indicator column). Categorical columns become integer codes for
-embeddings: 0 is reserved for missing and unseen values.
+Columns are numeric or categorical: detected from the data (text columns are categorical),
+overridable by the ``categorical_columns`` and ``numeric_columns`` hyperparameters.
+
+- Numeric columns are standardised with the training mean and deviation and kept as float32
+  with NaN for missing values; the network turns NaN into a missing-value indicator. Each
+  numeric column also gets quantile bin edges (in standardised units) for the piecewise-linear
+  encoding of Gorishniy, Rubachev and Babenko (2022), "On Embeddings for Numerical Features in
+  Tabular Deep Learning" (NeurIPS 2022). A constant column gets no bins.
+- Categorical columns become int32 codes for embeddings: 0 is reserved for missing values and
+  for categories unseen in training.
+
+The encoded matrices are the only copy of the data set kept during training: float32 numbers and
+int32 codes, one row per record.
 """
 
 from __future__ import annotations
@@ -19,12 +29,16 @@ from serve.errors import BadRequest
 from serve.records import Records
 
 MAX_CATEGORIES = 10_000
+QUANTILE_SAMPLE_ROWS = 200_000
 
 
 @dataclass(frozen=True)
 class EncodedFeatures:
-    numeric: np.ndarray  # float32 (rows, numeric columns + missing indicators)
-    categorical: np.ndarray  # int64 (rows, categorical columns)
+    numeric: np.ndarray  # float32 (rows, numeric columns), standardised, NaN where missing
+    categorical: np.ndarray  # int32 (rows, categorical columns), 0 = missing or unseen
+
+    def __len__(self) -> int:
+        return int(self.numeric.shape[0])
 
 
 @dataclass(frozen=True)
@@ -34,28 +48,40 @@ class FeatureTransform:
     categorical: tuple[str, ...]
     means: tuple[float, ...]
     scales: tuple[float, ...]
+    edges: tuple[tuple[float, ...], ...]
     vocabularies: tuple[tuple[str, ...], ...]
 
     @classmethod
     def fit(
-        cls, frame: pd.DataFrame, categorical: Sequence[str] = (), numeric: Sequence[str] = ()
+        cls,
+        frame: pd.DataFrame,
+        categorical: Sequence[str] = (),
+        numeric: Sequence[str] = (),
+        bins: int = 32,
+        seed: int = 0,
+        label: str | None = None,
     ) -> FeatureTransform:
-        columns = tuple(str(c) for c in frame.columns)
+        """Fit on every column of ``frame`` but ``label``."""
+        columns = tuple(str(c) for c in frame.columns if str(c) != label)
         _check_overrides(columns, categorical, numeric)
         categorical_columns = tuple(
             c for c in columns
-            if c in categorical or (c not in numeric and not _is_numeric(frame[c]))
+            if c in categorical or (c not in numeric and not is_numeric(frame[c]))
         )  # fmt: skip
         numeric_columns = tuple(c for c in columns if c not in categorical_columns)
-        numbers = [column_as_float(frame[c], c, "train") for c in numeric_columns]
-        means = tuple(_finite_mean(x) for x in numbers)
-        scales = tuple(_finite_scale(x) for x in numbers)
+        sample = _sample_rows(len(frame), seed)
+        means, scales, edges = [], [], []
+        for name in numeric_columns:
+            x = column_as_float(frame[name], name, "train")
+            mean, scale = _finite_mean(x), _finite_scale(x)
+            means.append(mean)
+            scales.append(scale)
+            edges.append(quantile_edges((x[sample] - mean) / scale, bins))
         vocabularies = tuple(_vocabulary(frame[c]) for c in categorical_columns)
-        return cls(columns, numeric_columns, categorical_columns, means, scales, vocabularies)
-
-    @property
-    def numeric_width(self) -> int:
-        return 2 * len(self.numeric)
+        return cls(
+            columns, numeric_columns, categorical_columns,
+            tuple(means), tuple(scales), tuple(edges), vocabularies,
+        )  # fmt: skip
 
     @property
     def cardinalities(self) -> tuple[int, ...]:
@@ -68,22 +94,38 @@ class FeatureTransform:
                 f"{source} lacks the training columns {missing[:5]}; "
                 "every channel needs the same columns as train"
             )
-        numbers = [column_as_float(frame[c], c, source) for c in self.numeric]
-        codes = [category_codes(frame[c].to_numpy(), v) for c, v in zip(self.categorical, self.vocabularies, strict=True)]
-        return self._assemble(numbers, codes, len(frame))
+        numeric = np.empty((len(frame), len(self.numeric)), dtype=np.float32)
+        for i, name in enumerate(self.numeric):
+            numeric[:, i] = self._standardise(i, column_as_float(frame[name], name, source))
+        categorical = np.empty((len(frame), len(self.categorical)), dtype=np.int32)
+        for i, (name, vocabulary) in enumerate(
+            zip(self.categorical, self.vocabularies, strict=True)
+        ):
+            categorical[:, i] = category_codes(frame[name].to_numpy(), vocabulary)
+        return EncodedFeatures(numeric, categorical)
 
     def encode_records(self, records: Records) -> EncodedFeatures:
         values = self._ordered(records)
         index = {name: i for i, name in enumerate(self.columns)}
-        numbers = [_records_column_as_float(values[:, index[c]], c) for c in self.numeric]
-        codes = [
-            category_codes(values[:, index[c]], v)
-            for c, v in zip(self.categorical, self.vocabularies, strict=True)
-        ]
-        return self._assemble(numbers, codes, len(records))
+        numeric = np.empty((len(records), len(self.numeric)), dtype=np.float32)
+        for i, name in enumerate(self.numeric):
+            numeric[:, i] = self._standardise(
+                i, _records_column_as_float(values[:, index[name]], name)
+            )
+        categorical = np.empty((len(records), len(self.categorical)), dtype=np.int32)
+        for i, (name, vocabulary) in enumerate(
+            zip(self.categorical, self.vocabularies, strict=True)
+        ):
+            categorical[:, i] = category_codes(values[:, index[name]], vocabulary)
+        return EncodedFeatures(numeric, categorical)
+
+    def _standardise(self, index: int, x: np.ndarray) -> np.ndarray:
+        return (x - self.means[index]) / self.scales[index]
 
     def _ordered(self, records: Records) -> np.ndarray:
         values = records.values
+        if values.ndim != 2:
+            raise BadRequest("expected rows of features (a 2-D table)")
         if records.columns is None:
             if values.shape[1] != len(self.columns):
                 raise BadRequest(
@@ -97,15 +139,6 @@ class FeatureTransform:
         positions = [records.columns.index(c) for c in self.columns]
         return values[:, positions]
 
-    def _assemble(self, numbers: list[np.ndarray], codes: list[np.ndarray], rows: int) -> EncodedFeatures:
-        numeric = np.zeros((rows, self.numeric_width), dtype=np.float32)
-        for i, (x, mean, scale) in enumerate(zip(numbers, self.means, self.scales, strict=True)):
-            missing = np.isnan(x)
-            numeric[:, 2 * i] = np.where(missing, 0.0, (x - mean) / scale)
-            numeric[:, 2 * i + 1] = missing
-        categorical = np.stack(codes, axis=1) if codes else np.zeros((rows, 0), dtype=np.int64)
-        return EncodedFeatures(numeric, categorical)
-
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -117,43 +150,70 @@ class FeatureTransform:
             categorical=tuple(data["categorical"]),
             means=tuple(data["means"]),
             scales=tuple(data["scales"]),
+            edges=tuple(tuple(e) for e in data["edges"]),
             vocabularies=tuple(tuple(v) for v in data["vocabularies"]),
         )
 
 
-def _check_overrides(columns: tuple[str, ...], categorical: Sequence[str], numeric: Sequence[str]) -> None:
+def quantile_edges(x: np.ndarray, bins: int) -> tuple[float, ...]:
+    """Distinct quantiles of the finite values: at most ``bins`` bins, none for a constant."""
+    finite = x[np.isfinite(x)]
+    if finite.size == 0:
+        return ()
+    edges = np.unique(np.quantile(finite, np.linspace(0.0, 1.0, bins + 1)).astype(np.float32))
+    return tuple(float(e) for e in edges) if len(edges) > 1 else ()
+
+
+def _sample_rows(rows: int, seed: int) -> np.ndarray:
+    if rows <= QUANTILE_SAMPLE_ROWS:
+        return np.arange(rows)
+    return np.sort(np.random.RandomState(seed).choice(rows, QUANTILE_SAMPLE_ROWS, replace=False))
+
+
+def _check_overrides(
+    columns: tuple[str, ...], categorical: Sequence[str], numeric: Sequence[str]
+) -> None:
     unknown = [c for c in (*categorical, *numeric) if c not in columns]
     if unknown:
-        raise DataError(f"column overrides name unknown columns {unknown}; columns are {list(columns)}")
+        raise DataError(
+            f"categorical_columns/numeric_columns name columns that are not in the data: "
+            f"{unknown[:10]}; the feature columns are {list(columns)[:25]}"
+        )
+    both = sorted(set(categorical) & set(numeric))
+    if both:
+        raise DataError(f"columns {both[:10]} are listed as both categorical and numeric")
 
 
-def _is_numeric(series: pd.Series) -> bool:
+def is_numeric(series: pd.Series) -> bool:
     return bool(pd.api.types.is_numeric_dtype(series)) and not pd.api.types.is_bool_dtype(series)
 
 
 def column_as_float(series: pd.Series, name: str, source: str) -> np.ndarray:
-    if _is_numeric(series):
+    """The column as float64 with NaN for missing; a DataError names the first bad value."""
+    if is_numeric(series):
         return series.to_numpy(dtype=np.float64, na_value=np.nan)
     converted = pd.to_numeric(series, errors="coerce")
-    bad = converted.isna() & series.notna()
+    bad = (converted.isna() & series.notna()).to_numpy()
     if bad.any():
-        row = int(np.argmax(bad.to_numpy()))
+        row = int(np.argmax(bad))
         raise DataError(
-            f"{source}: column {name!r} is numeric but row {row + 1} holds {series.iloc[row]!r}; "
-            f"fix the value or list the column in categorical_columns"
+            f"{source}: column {name!r} is numeric but row {row + 1} holds "
+            f"{series.iloc[row]!r}; fix the value or list the column in categorical_columns"
         )
     return converted.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _records_column_as_float(column: np.ndarray, name: str) -> np.ndarray:
-    if column.dtype.kind == "f":
+    if column.dtype.kind in "fiu":
         return column.astype(np.float64)
     text = np.where(column == "", "nan", column)
     try:
         return text.astype(np.float64)
     except ValueError:
         row = next(i for i, v in enumerate(text) if not _parses(v))
-        raise BadRequest(f"row {row + 1}, column {name!r}: {column[row]!r} is not a number") from None
+        raise BadRequest(
+            f"row {row + 1}, column {name!r}: {column[row]!r} is not a number"
+        ) from None
 
 
 def _parses(value: str) -> bool:
@@ -180,7 +240,8 @@ def category_keys(values: np.ndarray) -> np.ndarray:
     if values.dtype.kind in "fiu":
         as_float = values.astype(np.float64)
         integral = np.isfinite(as_float) & (as_float == np.round(as_float))
-        text = np.where(integral, np.char.mod("%d", np.nan_to_num(as_float).astype(np.int64)), as_float.astype(str))
+        whole = np.char.mod("%d", np.nan_to_num(as_float).astype(np.int64))
+        text = np.where(integral, whole, as_float.astype(str))
         return np.where(np.isnan(as_float), "", text)
     series = pd.Series(values, dtype=object)
     return series.where(series.notna(), "").astype(str).to_numpy()
@@ -193,5 +254,6 @@ def _vocabulary(series: pd.Series) -> tuple[str, ...]:
 
 
 def category_codes(values: np.ndarray, vocabulary: tuple[str, ...]) -> np.ndarray:
-    codes = pd.Categorical(category_keys(values), categories=vocabulary).codes
-    return (codes.astype(np.int64) + 1)
+    """Codes 1..len(vocabulary); 0 for missing values and unseen categories."""
+    keys = pd.Index(vocabulary)
+    return (keys.get_indexer(pd.Index(category_keys(values))) + 1).astype(np.int32)

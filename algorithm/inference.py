@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from algorithm.model_files import TrainedModel
-from algorithm.training import predict_encoded
+from algorithm.prediction import predict_rows
 from serve.records import Predictions, Records
 
 
@@ -16,7 +17,14 @@ def model_fn(model_dir: Path) -> TrainedModel:
 
 
 def predict_fn(records: Records, model: TrainedModel) -> Predictions:
-    output = predict_encoded(model, model.transform.encode_records(records))
+    """Scores, labels and class probabilities, with the transform saved at training time."""
+    features = model.transform.encode_records(records)
+    output = predict_rows(
+        model.networks,
+        model.target,
+        torch.from_numpy(features.numeric),
+        torch.from_numpy(features.categorical),
+    )
     target = model.target
     if target.objective == "regression":
         return Predictions(scores=output)
@@ -26,4 +34,6 @@ def predict_fn(records: Records, model: TrainedModel) -> Predictions:
         labels = classes[(output >= model.threshold).astype(np.int64)]
         return Predictions(output, labels, probabilities, target.classes)
     chosen = output.argmax(axis=1)
-    return Predictions(output[np.arange(len(output)), chosen], classes[chosen], output, target.classes)
+    return Predictions(
+        output[np.arange(len(output)), chosen], classes[chosen], output, target.classes
+    )

@@ -1,4 +1,8 @@
-"""The saved model: ``model.pt`` (weights, loaded without pickle) and ``model.json`` (the rest)."""
+"""The saved model: ``model.pt`` (weights, loaded without pickle) and ``model.json`` (the rest).
+
+``model.json`` holds the fitted feature transform, the label encoding, the network shape and
+the decision threshold, so inference applies exactly the training-time transform.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from algorithm.target import Target
 
 WEIGHTS = "model.pt"
 METADATA = "model.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass
@@ -22,12 +26,17 @@ class TrainedModel:
     transform: FeatureTransform
     target: Target
     config: NetworkConfig
-    network: TabularNetwork
+    networks: list[TabularNetwork]
     threshold: float
+
+    def to_cpu(self) -> TrainedModel:
+        for network in self.networks:
+            network.cpu()
+        return self
 
     def save(self, model_dir: Path) -> None:
         model_dir.mkdir(parents=True, exist_ok=True)
-        torch.save(self.network.state_dict(), model_dir / WEIGHTS)
+        torch.save({"members": [n.state_dict() for n in self.networks]}, model_dir / WEIGHTS)
         metadata = {
             "format_version": FORMAT_VERSION,
             "transform": self.transform.to_json(),
@@ -35,19 +44,22 @@ class TrainedModel:
             "network": self.config.to_json(),
             "threshold": self.threshold,
         }
-        (model_dir / METADATA).write_text(json.dumps(metadata, indent=1))
+        (model_dir / METADATA).write_text(json.dumps(metadata))
 
     @classmethod
     def load(cls, model_dir: Path) -> TrainedModel:
         metadata = json.loads((model_dir / METADATA).read_text())
         config = NetworkConfig.from_json(metadata["network"])
-        network = TabularNetwork(config)
-        network.load_state_dict(torch.load(model_dir / WEIGHTS, weights_only=True))
-        network.eval()
+        weights = torch.load(model_dir / WEIGHTS, weights_only=True, map_location="cpu")
+        networks = []
+        for state in weights["members"]:
+            network = TabularNetwork(config)
+            network.load_state_dict(state)
+            networks.append(network.eval())
         return cls(
             transform=FeatureTransform.from_json(metadata["transform"]),
             target=Target.from_json(metadata["target"]),
             config=config,
-            network=network,
+            networks=networks,
             threshold=float(metadata["threshold"]),
         )

@@ -35,22 +35,33 @@ HYPERPARAMETERS = (
         "Comma-separated columns to treat as numeric even if detection says otherwise.",
         "",
     ),
-    integer("epochs", "Maximum passes over the training data.", 30, 1, 1000, tunable=True),
+    integer("epochs", "Passes over the training data; the one-cycle schedule spans them all.",
+            12, 1, 1000, tunable=True),
     integer("batch_size", "Rows per gradient step.", 512, 16, 65536, tunable=True),
-    continuous("learning_rate", "Peak learning rate (AdamW).", 2e-3, 1e-5, 1.0, tunable=True),
-    continuous("weight_decay", "AdamW weight decay.", 1e-4, 0.0, 1.0, tunable=True),
+    continuous("learning_rate", "Peak learning rate of AdamW's one-cycle schedule.",
+               2e-3, 1e-5, 1.0, tunable=True),
+    continuous("weight_decay", "AdamW's decoupled weight decay.", 1e-2, 0.0, 1.0, tunable=True),
     integer("hidden_units", "Width of each hidden layer.", 128, 8, 4096, tunable=True),
-    integer("depth", "Number of hidden layers.", 2, 1, 8, tunable=True),
+    integer("depth", "Number of hidden layers.", 3, 1, 8, tunable=True),
     continuous("dropout", "Dropout after each hidden layer.", 0.1, 0.0, 0.9, tunable=True),
-    integer("embedding_dim", "Largest embedding size of a categorical column.", 8, 1, 64),
-    integer("early_stopping_patience", "Epochs without validation improvement before stopping.",
-            5, 1, 1000),
+    integer("embedding_dim", "Largest embedding size of a categorical column.", 8, 1, 64,
+            tunable=True),
+    integer("bins", "Quantile bins of each numeric column's piecewise-linear encoding.",
+            32, 2, 256, tunable=True),
+    integer("ensemble_size", "Networks trained with consecutive seeds; their predictions are "
+            "averaged.", 3, 1, 16, tunable=True),
+    integer("early_stopping_patience", "Epochs without validation improvement before a "
+            "network stops (its best epoch is kept).", 4, 1, 1000),
     continuous("validation_fraction",
-               "Share of train held out for early stopping when there is no validation channel.",
-               0.1, 0.01, 0.5),
-    continuous("threshold", "Probability above which a binary prediction is positive.",
-               0.5, 0.0, 1.0),
-    boolean("balance_classes", "Weight classes inversely to their frequency.", False),
+               "Share of train held out for early stopping and the evaluation report when "
+               "there is no validation channel.", 0.1, 0.01, 0.5),
+    continuous("threshold", "Probability at or above which a binary prediction is the "
+               "positive class (the second in sorted order).", 0.5, 0.0, 1.0),
+    boolean("balance_classes", "Weight classes inversely to their frequency (raises recall of "
+            "rare classes; probabilities are then no longer calibrated).", False),
+    boolean("mixed_precision", "bfloat16 autocast when training on a CUDA GPU.", True),
+    integer("cpu_threads", "Threads for training on the CPU; 0 means torch's default (one per "
+            "core). 1 is faster on a machine shared with other busy processes.", 0, 0, 1024),
     integer("seed", "Random seed; the same seed gives the same model on CPU.", 0, 0, 2**31 - 1),
 )  # fmt: skip
 

@@ -27,15 +27,20 @@ def label_column(frame: pd.DataFrame, requested: str) -> str:
 
 @dataclass(frozen=True)
 class Target:
+    """Classes of a classifier, or the centre and scale a regression label is trained in."""
+
     objective: str
     classes: tuple[str, ...] = ()
+    center: float = 0.0
+    scale: float = 1.0
 
     @classmethod
     def fit(cls, labels: pd.Series, objective: str) -> Target:
         _check_no_missing(labels)
         if objective == "regression":
-            _as_float(labels)
-            return cls(objective)
+            values = _as_float(labels)
+            spread = float(values.std())
+            return cls(objective, center=float(values.mean()), scale=spread if spread > 0 else 1.0)
         classes = tuple(sorted(set(category_keys(labels.to_numpy()))))
         if len(classes) < 2:
             raise DataError(
@@ -58,18 +63,26 @@ class Target:
         if self.objective == "regression":
             return _as_float(labels).astype(np.float32)
         keys = category_keys(labels.to_numpy())
-        codes = pd.Categorical(keys, categories=self.classes).codes
+        codes = pd.Index(self.classes).get_indexer(pd.Index(keys))
         if (codes < 0).any():
             unseen = sorted(set(keys[codes < 0]))[:5]
-            raise DataError(f"{source}: label values {unseen} were not in the training labels")
+            raise DataError(
+                f"{source}: label values {unseen} are not among the training labels "
+                f"{list(self.classes)[:10]}; every class must appear in train"
+            )
         return codes.astype(np.float32 if self.objective == "binary" else np.int64)
 
     def to_json(self) -> dict[str, Any]:
-        return {"objective": self.objective, "classes": list(self.classes)}
+        return {
+            "objective": self.objective,
+            "classes": list(self.classes),
+            "center": self.center,
+            "scale": self.scale,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Target:
-        return cls(data["objective"], tuple(data["classes"]))
+        return cls(data["objective"], tuple(data["classes"]), data["center"], data["scale"])
 
 
 def _check_no_missing(labels: pd.Series, source: str = "train") -> None:

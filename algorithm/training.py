@@ -1,181 +1,367 @@
-"""``train(job)``: fit the feature transform and the network, early-stop, save, report."""
+"""``train(job)``: encode the data, fit an ensemble of networks with early stopping, save, report.
+
+Each member is the network of ``algorithm.network`` trained with AdamW (Loshchilov and Hutter,
+2019, "Decoupled Weight Decay Regularization") under a one-cycle learning-rate schedule (Smith
+and Topin, 2019, "Super-Convergence"); members differ by seed and their averaged predictions
+form a deep ensemble (Lakshminarayanan, Pritzel and Blundell, 2017). Each member keeps the
+weights of its epoch with the best validation loss and stops after ``early_stopping_patience``
+epochs without improvement.
+
+Structure: ``train`` -> ``fit_member`` (one network) -> ``run_epoch`` -> ``train_step``; at the
+end of every epoch ``end_of_epoch`` updates the member's state (the place to save it).
+"""
 
 from __future__ import annotations
 
-import copy
-import json
 import logging
 import math
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 
-from algorithm.evaluation import binary_metrics, multiclass_metrics, regression_metrics
-from algorithm.features import EncodedFeatures, FeatureTransform
+from algorithm.data import Split, TrainingData, load_training_data
+from algorithm.device import Placement
+from algorithm.evaluation import metrics_for
 from algorithm.model_files import TrainedModel
 from algorithm.network import NetworkConfig, TabularNetwork
-from algorithm.target import Target, label_column
-from container.errors import DataError
+from algorithm.prediction import predict_rows
+from algorithm.report import write_report
+from algorithm.target import Target
 from container.hyperparameters import Hyperparameters
 from container.job import TrainingJob
 
 log = logging.getLogger(__name__)
 
+TRAIN_METRIC_ROWS = 10_000
+
 
 @dataclass(frozen=True)
-class Split:
-    features: EncodedFeatures
-    labels: np.ndarray
+class DeviceSplit:
+    """A split's arrays as tensors on the training device (moved there once, never copied)."""
 
+    numeric: torch.Tensor
+    categorical: torch.Tensor
+    labels: torch.Tensor  # what the loss compares with: scaled values, 0/1 or class codes
+    rows: torch.Tensor
+    split: Split
 
-def train(job: TrainingJob) -> None:
-    hp = job.hyperparameters
-    torch.manual_seed(hp.get_int("seed"))
-    train_frame = job.channel("train").read_csv()
-    label = label_column(train_frame, hp.get_str("label"))
-    validation_reader = job.optional_channel("validation")
-    if validation_reader is not None:
-        validation_frame = validation_reader.read_csv()
-        _check_same_columns(train_frame, validation_frame)
-    else:
-        train_frame, validation_frame = _hold_out(train_frame, hp)
-    target = Target.fit(train_frame[label], hp.get_str("objective"))
-    transform = FeatureTransform.fit(
-        train_frame.drop(columns=[label]),
-        categorical=_names(hp.get_str("categorical_columns")),
-        numeric=_names(hp.get_str("numeric_columns")),
-    )
-    train_split = _encode(transform, target, train_frame, label, "train")
-    validation_split = _encode(transform, target, validation_frame, label, "validation")
-    model = _fit(job, transform, target, train_split, validation_split)
-    model.save(job.model_dir)
-    report = evaluate(model, validation_split)
-    (job.output_data_dir / "evaluation.json").write_text(json.dumps(report, indent=2))
-
-
-def _names(text: str) -> list[str]:
-    return [name.strip() for name in text.split(",") if name.strip()]
-
-
-def _check_same_columns(train: pd.DataFrame, validation: pd.DataFrame) -> None:
-    if list(train.columns) != list(validation.columns):
-        raise DataError(
-            f"the validation channel's columns {list(validation.columns)[:10]} differ from "
-            f"train's {list(train.columns)[:10]}; both channels need the same columns in the same order"
+    @classmethod
+    def of(cls, split: Split, target: Target, placement: Placement) -> DeviceSplit:
+        device = placement.device
+        return cls(
+            numeric=torch.from_numpy(split.features.numeric).to(device),
+            categorical=torch.from_numpy(split.features.categorical).to(device),
+            labels=torch.from_numpy(_loss_labels(split.labels, target)).to(device),
+            rows=torch.from_numpy(split.rows).to(device),
+            split=split,
         )
 
 
-def _hold_out(frame: pd.DataFrame, hp: Hyperparameters) -> tuple[pd.DataFrame, pd.DataFrame]:
-    order = np.random.RandomState(hp.get_int("seed")).permutation(len(frame))
-    cut = len(frame) - max(1, int(len(frame) * hp.get_float("validation_fraction")))
-    return frame.iloc[order[:cut]], frame.iloc[order[cut:]]
+@dataclass
+class MemberState:
+    """All one member's training needs to continue after an epoch."""
+
+    member: int
+    fit_rows: torch.Tensor  # the training rows this member learns from
+    validation: DeviceSplit  # the rows it early-stops on
+    train_sample: torch.Tensor  # up to TRAIN_METRIC_ROWS of fit_rows, for train: metrics
+    network: TabularNetwork
+    optimizer: torch.optim.Optimizer
+    schedule: torch.optim.lr_scheduler.LRScheduler
+    generator: torch.Generator
+    epoch: int = 0
+    best_score: float = math.inf
+    best_epoch: int = 0
+    best_weights: dict[str, torch.Tensor] = field(default_factory=dict)
+    bad_epochs: int = 0
 
 
-def _encode(transform: FeatureTransform, target: Target, frame: pd.DataFrame, label: str, source: str) -> Split:
-    return Split(transform.encode_frame(frame, source), target.encode(frame[label], source))
+@dataclass
+class Session:
+    """What every member shares: the job, the data on the device, the loss and the step count."""
+
+    job: TrainingJob
+    data: TrainingData
+    placement: Placement
+    config: NetworkConfig
+    train: DeviceSplit
+    validation: DeviceSplit | None
+    loss_fn: nn.Module
+    logged_steps: int = 0
 
 
-def _fit(
-    job: TrainingJob, transform: FeatureTransform, target: Target, train: Split, validation: Split
-) -> TrainedModel:
+def train(job: TrainingJob) -> None:
+    started = time.perf_counter()
     hp = job.hyperparameters
-    config = NetworkConfig(
-        numeric_width=transform.numeric_width,
-        cardinalities=transform.cardinalities,
-        outputs=target.outputs,
+    data = load_training_data(job)
+    session = _session(job, data)
+    log.info(
+        "Training %d network(s) on %d rows (%d numeric, %d categorical columns) on %s; "
+        "early stopping on the %s",
+        hp.get_int("ensemble_size"), len(data.train), len(data.transform.numeric),
+        len(data.transform.categorical), session.placement.device, data.validation_source,
+    )  # fmt: skip
+    members: list[MemberState] = []
+    for member in range(hp.get_int("ensemble_size")):
+        members.append(fit_member(session, member))
+        if job.stop.requested:
+            break
+    networks = [state.network for state in members]
+    model = TrainedModel(
+        data.transform, data.target, session.config, networks, hp.get_float("threshold")
+    )
+    labels, predicted = evaluation_predictions(session, members)
+    if len(members) > 1:
+        _log_final_metrics(session, members, labels, predicted)
+    model.to_cpu().save(job.model_dir)
+    write_report(job.output_data_dir, model, labels, predicted, _report_source(data, len(members)))
+    log.info("Fitted in %.2f s", time.perf_counter() - started)
+
+
+def _session(job: TrainingJob, data: TrainingData) -> Session:
+    hp = job.hyperparameters
+    placement = Placement.choose(job.cluster.num_gpus, hp.get_bool("mixed_precision"))
+    if hp.get_int("cpu_threads") > 0:
+        torch.set_num_threads(hp.get_int("cpu_threads"))
+    return Session(
+        job=job,
+        data=data,
+        placement=placement,
+        config=network_config(hp, data),
+        train=DeviceSplit.of(data.train, data.target, placement),
+        validation=(
+            None if data.validation is None
+            else DeviceSplit.of(data.validation, data.target, placement)
+        ),
+        loss_fn=loss_function(
+            data.target, data.train.labels, hp.get_bool("balance_classes")
+        ).to(placement.device),
+    )  # fmt: skip
+
+
+def network_config(hp: Hyperparameters, data: TrainingData) -> NetworkConfig:
+    return NetworkConfig(
+        edges=data.transform.edges,
+        cardinalities=data.transform.cardinalities,
+        outputs=data.target.outputs,
         hidden_units=hp.get_int("hidden_units"),
         depth=hp.get_int("depth"),
         dropout=hp.get_float("dropout"),
         embedding_dim=hp.get_int("embedding_dim"),
     )
-    network = TabularNetwork(config)
-    model = TrainedModel(transform, target, config, network, hp.get_float("threshold"))
-    loss_fn = _loss(target, train.labels, hp.get_bool("balance_classes"))
-    optimizer = torch.optim.AdamW(network.parameters(), lr=hp.get_float("learning_rate"),
-                                  weight_decay=hp.get_float("weight_decay"))
-    tensors = _tensors(train)
-    batch_size = min(hp.get_int("batch_size"), len(train.labels))
-    steps = hp.get_int("epochs") * math.ceil(len(train.labels) / batch_size)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, hp.get_float("learning_rate"), total_steps=steps)
-    generator = torch.Generator().manual_seed(hp.get_int("seed"))
-    best_loss, best_state, patience = math.inf, copy.deepcopy(network.state_dict()), 0
-    for epoch in range(1, hp.get_int("epochs") + 1):
-        network.train()
-        for rows in torch.randperm(len(train.labels), generator=generator).split(batch_size):
-            if job.stop.requested:
-                break
-            if len(rows) < 2:
-                continue
-            optimizer.zero_grad()
-            loss = loss_fn(_forward(network, tensors, rows, target), tensors[2][rows])
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-        train_metrics = evaluate(model, train)
-        validation_metrics = evaluate(model, validation)
-        _log_metrics(job, "train", train_metrics, epoch)
-        _log_metrics(job, "validation", validation_metrics, epoch)
-        score = validation_metrics.get("logloss", validation_metrics.get("rmse", math.inf))
-        if score < best_loss - 1e-6:
-            best_loss, best_state, patience = score, copy.deepcopy(network.state_dict()), 0
-        else:
-            patience += 1
-        if job.stop.requested or patience >= hp.get_int("early_stopping_patience"):
+
+
+def fit_member(session: Session, member: int) -> MemberState:
+    """Train one network; it ends with the weights of its best validation epoch."""
+    hp = session.job.hyperparameters
+    state = new_member_state(session, member)
+    for _ in range(hp.get_int("epochs")):
+        run_epoch(session, state)
+        stop_early = end_of_epoch(session, state)
+        if stop_early or session.job.stop.requested:
             break
-    network.load_state_dict(best_state)
-    network.eval()
-    return model
+    if state.best_weights:
+        state.network.load_state_dict(state.best_weights)
+    state.network.eval()
+    log.info(
+        "Member %d: best validation loss %.5f after epoch %d",
+        member,
+        state.best_score,
+        state.best_epoch,
+    )
+    return state
 
 
-def _tensors(split: Split) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    return (
-        torch.from_numpy(split.features.numeric),
-        torch.from_numpy(split.features.categorical),
-        torch.from_numpy(split.labels),
+def new_member_state(session: Session, member: int) -> MemberState:
+    hp = session.job.hyperparameters
+    seed = hp.get_int("seed") + member
+    device = session.placement.device
+    fit_rows, validation = session.data.member_split(member)
+    sample = np.random.RandomState(seed).permutation(len(fit_rows))[:TRAIN_METRIC_ROWS]
+    torch.manual_seed(seed)
+    network = TabularNetwork(session.config).to(device)
+    optimizer = torch.optim.AdamW(
+        network.parameters(),
+        lr=hp.get_float("learning_rate"),
+        weight_decay=hp.get_float("weight_decay"),
+    )
+    batches = math.ceil(len(fit_rows) / _batch_size(session, len(fit_rows)))
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, hp.get_float("learning_rate"), total_steps=hp.get_int("epochs") * max(1, batches)
+    )
+    return MemberState(
+        member=member,
+        fit_rows=torch.from_numpy(fit_rows).to(device),
+        validation=_member_validation(session, validation),
+        train_sample=torch.from_numpy(np.sort(fit_rows[sample])).to(device),
+        network=network,
+        optimizer=optimizer,
+        schedule=schedule,
+        generator=torch.Generator().manual_seed(seed),
     )
 
 
-def _forward(network: TabularNetwork, tensors: tuple[torch.Tensor, ...], rows: torch.Tensor, target: Target) -> torch.Tensor:
-    output = network(tensors[0][rows], tensors[1][rows])
-    return output.squeeze(1) if target.outputs == 1 else output
+def _member_validation(session: Session, split: Split) -> DeviceSplit:
+    if session.validation is not None:
+        return session.validation
+    train = session.train
+    rows = torch.from_numpy(split.rows).to(session.placement.device)
+    return DeviceSplit(train.numeric, train.categorical, train.labels, rows, split)
 
 
-def _loss(target: Target, labels: np.ndarray, balance: bool) -> nn.Module:
+def run_epoch(session: Session, state: MemberState) -> None:
+    state.network.train()
+    for rows in _batches_of(session, state):
+        if session.job.stop.requested:
+            return
+        if rows.shape[0] < 2:
+            continue  # batch normalisation needs two rows
+        train_step(session, state, rows)
+    state.epoch += 1
+
+
+def train_step(session: Session, state: MemberState, rows: torch.Tensor) -> float:
+    data = session.train
+    numeric = data.numeric.index_select(0, rows)
+    categorical = data.categorical.index_select(0, rows)
+    state.optimizer.zero_grad(set_to_none=True)
+    with session.placement.autocast():
+        output = state.network(numeric, categorical).float()
+        loss = session.loss_fn(
+            _for_loss(output, session.data.target), data.labels.index_select(0, rows)
+        )
+    loss.backward()
+    state.optimizer.step()
+    state.schedule.step()
+    return float(loss.detach())
+
+
+def end_of_epoch(session: Session, state: MemberState) -> bool:
+    """Log the epoch's metrics and keep the best weights; True when it is time to stop."""
+    session.logged_steps += 1
+    validation = _metrics(session, [state.network], state.validation, state.validation.rows)
+    train = _metrics(session, [state.network], session.train, state.train_sample)
+    _log_metrics(session, "train", train)
+    _log_metrics(session, "validation", validation)
+    score = early_stopping_score(validation)
+    if score < state.best_score - 1e-6 or not state.best_weights:
+        state.best_score, state.best_epoch, state.bad_epochs = score, state.epoch, 0
+        state.best_weights = {k: v.detach().clone() for k, v in state.network.state_dict().items()}
+    else:
+        state.bad_epochs += 1
+    return state.bad_epochs >= session.job.hyperparameters.get_int("early_stopping_patience")
+
+
+def early_stopping_score(metrics: dict[str, float]) -> float:
+    """Validation log loss (classifiers) or RMSE (regression); NaN counts as no improvement."""
+    score = metrics.get("logloss", metrics.get("rmse", math.inf))
+    return score if math.isfinite(score) else math.inf
+
+
+def _metrics(
+    session: Session, networks: list[TabularNetwork], split: DeviceSplit, rows: torch.Tensor
+) -> dict[str, float]:
+    target = session.data.target
+    predicted = predict_rows(
+        networks, target, split.numeric, split.categorical, rows, session.placement
+    )
+    labels = split.split.labels[rows.cpu().numpy()]
+    return metrics_for(
+        target, labels, predicted, session.job.hyperparameters.get_float("threshold")
+    )
+
+
+def evaluation_predictions(
+    session: Session, members: list[MemberState]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, predictions) of the evaluation data: the ensemble on the validation channel, or
+    each held-out fold predicted by the member that held it out (out-of-fold)."""
+    target = session.data.target
+    if session.validation is not None:
+        split = session.validation
+        networks = [state.network for state in members]
+        predicted = predict_rows(
+            networks, target, split.numeric, split.categorical, split.rows, session.placement
+        )
+        return split.split.labels[split.split.rows], predicted
+    labels, parts = [], []
+    for state in members[: len(session.data.folds)]:
+        split = state.validation
+        parts.append(
+            predict_rows(
+                [state.network],
+                target,
+                split.numeric,
+                split.categorical,
+                split.rows,
+                session.placement,
+            )
+        )
+        labels.append(split.split.labels[split.split.rows])
+    return np.concatenate(labels), np.concatenate(parts)
+
+
+def _report_source(data: TrainingData, members: int) -> str:
+    if data.validation is not None:
+        return "validation channel, the whole ensemble"
+    folds = min(members, len(data.folds))
+    return (
+        f"{folds} held-out fold(s) of train, each predicted by the network that did not train on it"
+    )
+
+
+def _log_final_metrics(
+    session: Session, members: list[MemberState], labels: np.ndarray, predicted: np.ndarray
+) -> None:
+    """The evaluation metrics as the last step: what a tuning job reads as the final value."""
+    session.logged_steps += 1
+    threshold = session.job.hyperparameters.get_float("threshold")
+    _log_metrics(
+        session, "validation", metrics_for(session.data.target, labels, predicted, threshold)
+    )
+    train_rows = members[0].train_sample
+    _log_metrics(
+        session, "train", _metrics(session, [m.network for m in members], session.train, train_rows)
+    )
+
+
+def _log_metrics(session: Session, prefix: str, metrics: dict[str, float]) -> None:
+    for name, value in metrics.items():
+        session.job.metrics.log(f"{prefix}:{name}", value, step=session.logged_steps)
+
+
+def _batches_of(session: Session, state: MemberState) -> tuple[torch.Tensor, ...]:
+    """The member's training rows in a fresh seeded order, cut into batches (row numbers only)."""
+    rows = state.fit_rows
+    order = torch.randperm(rows.shape[0], generator=state.generator).to(rows.device)
+    return tuple(torch.split(rows.index_select(0, order), _batch_size(session, rows.shape[0])))
+
+
+def _batch_size(session: Session, rows: int) -> int:
+    return min(session.job.hyperparameters.get_int("batch_size"), max(rows, 1))
+
+
+def loss_function(target: Target, labels: np.ndarray, balance: bool) -> nn.Module:
+    """Cross-entropy for classifiers (optionally class-weighted), squared error for regression."""
     if target.objective == "regression":
         return nn.MSELoss()
     if target.objective == "binary":
-        positive = float(labels.mean())
+        positive = float(labels.mean()) if len(labels) else 0.5
         weight = torch.tensor((1 - positive) / max(positive, 1e-6)) if balance else None
         return nn.BCEWithLogitsLoss(pos_weight=weight)
     counts = np.bincount(labels, minlength=target.outputs).astype(np.float32)
-    weights = torch.from_numpy(counts.sum() / np.maximum(counts, 1) / target.outputs) if balance else None
-    return nn.CrossEntropyLoss(weight=weights)
+    weights = counts.sum() / np.maximum(counts, 1) / target.outputs
+    return nn.CrossEntropyLoss(weight=torch.from_numpy(weights) if balance else None)
 
 
-def predict_encoded(model: TrainedModel, features: EncodedFeatures) -> np.ndarray:
-    """Positive-class probability (binary), class probabilities (multiclass) or values."""
-    with torch.inference_mode():
-        model.network.eval()
-        output = model.network(torch.from_numpy(features.numeric), torch.from_numpy(features.categorical))
-    if model.target.objective == "binary":
-        return torch.sigmoid(output.squeeze(1)).numpy()
-    if model.target.objective == "multiclass":
-        return torch.softmax(output, dim=1).numpy()
-    return output.squeeze(1).numpy()
+def _loss_labels(labels: np.ndarray, target: Target) -> np.ndarray:
+    if target.objective == "regression":
+        return ((labels - target.center) / target.scale).astype(np.float32)
+    return labels
 
 
-def evaluate(model: TrainedModel, split: Split) -> dict[str, float]:
-    predicted = predict_encoded(model, split.features)
-    if model.target.objective == "binary":
-        return binary_metrics(split.labels, predicted, model.threshold)
-    if model.target.objective == "multiclass":
-        return multiclass_metrics(split.labels, predicted)
-    return regression_metrics(split.labels, predicted)
-
-
-def _log_metrics(job: TrainingJob, prefix: str, metrics: dict[str, float], epoch: int) -> None:
-    for name, value in metrics.items():
-        job.metrics.log(f"{prefix}:{name}", value, step=epoch)
+def _for_loss(output: torch.Tensor, target: Target) -> torch.Tensor:
+    return output if target.objective == "multiclass" else output.squeeze(1)

@@ -15,7 +15,9 @@ from container import bank_data
 from container.local_tree import ChannelInput, JobLayout
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-FAST_HYPERPARAMETERS = {"label": "y", "epochs": "2", "hidden_units": "32", "batch_size": "256"}
+FAST_HYPERPARAMETERS = {
+    "label": "y", "epochs": "2", "hidden_units": "32", "batch_size": "256", "ensemble_size": "1",
+}  # fmt: skip
 
 
 @pytest.fixture(scope="session")

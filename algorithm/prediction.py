@@ -1,0 +1,85 @@
+"""Predictions of an ensemble of networks, in chunks, on whatever device holds the data.
+
+The members' outputs are averaged as probabilities (classification) or values (regression), the
+deep-ensemble rule of Lakshminarayanan, Pritzel and Blundell (2017).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from algorithm.device import Placement
+from algorithm.network import TabularNetwork
+from algorithm.target import Target
+
+CHUNK_ROWS = 65_536
+
+
+def predict_rows(
+    networks: Sequence[TabularNetwork],
+    target: Target,
+    numeric: torch.Tensor,
+    categorical: torch.Tensor,
+    rows: torch.Tensor | None = None,
+    placement: Placement | None = None,
+) -> np.ndarray:
+    """Positive-class probability (binary), class probabilities (multiclass) or values.
+
+    ``rows`` selects rows of ``numeric``/``categorical`` (all rows when None).
+    """
+    where = placement or Placement(numeric.device, False)
+    count = numeric.shape[0] if rows is None else rows.shape[0]
+    parts = []
+    for network in networks:
+        network.eval()
+    with torch.inference_mode():
+        for start in range(0, count, CHUNK_ROWS):
+            chunk = _chunk(numeric, categorical, rows, start, where)
+            parts.append(_mean_output(networks, target, chunk, where).float().cpu())
+    if not parts:
+        width = len(target.classes) if target.objective == "multiclass" else 0
+        return np.zeros((0, width) if width else (0,), dtype=np.float32)
+    output = torch.cat(parts).numpy()
+    if target.objective == "regression":
+        return (output * target.scale + target.center).astype(np.float64)
+    return output
+
+
+def _chunk(
+    numeric: torch.Tensor,
+    categorical: torch.Tensor,
+    rows: torch.Tensor | None,
+    start: int,
+    where: Placement,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    if rows is None:
+        stop = start + CHUNK_ROWS
+        chosen = numeric[start:stop], categorical[start:stop]
+    else:
+        index = rows[start : start + CHUNK_ROWS].to(numeric.device)
+        chosen = numeric.index_select(0, index), categorical.index_select(0, index)
+    return chosen[0].to(where.device), chosen[1].to(where.device)
+
+
+def _mean_output(
+    networks: Sequence[TabularNetwork],
+    target: Target,
+    chunk: tuple[torch.Tensor, torch.Tensor],
+    where: Placement,
+) -> torch.Tensor:
+    total: torch.Tensor | None = None
+    for network in networks:
+        with where.autocast():
+            output = network(*chunk).float()
+        if target.objective == "binary":
+            output = torch.sigmoid(output.squeeze(1))
+        elif target.objective == "multiclass":
+            output = torch.softmax(output, dim=1)
+        else:
+            output = output.squeeze(1)
+        total = output if total is None else total + output
+    assert total is not None
+    return total / len(networks)

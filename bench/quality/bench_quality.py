@@ -1,0 +1,204 @@
+"""The bundled algorithm against XGBoost and HistGradientBoosting on the tutorial's split.
+
+One run, one table. The split is the SageMaker XGBoost tutorial's: the Bank Marketing rows
+shuffled with ``numpy.random.RandomState(1729).permutation``, the first 70 % for training, the
+rest for testing, all 20 inputs.
+
+- XGBoost with the tutorial's hyperparameters (max_depth 5, eta 0.2, gamma 4,
+  min_child_weight 6, subsample 0.8, 100 rounds) on ``pandas.get_dummies`` of the inputs.
+- scikit-learn's HistGradientBoostingClassifier with native categorical columns, defaults.
+- byoa-tabular through the real ``train`` entrypoint (``python -m container.train`` as a child
+  process on an emulated ``/opt/ml`` tree, the local runner ``byoa train`` uses), given only the
+  training part: early stopping uses held-out folds of it, never the test part. Predictions come
+  from the saved model through ``model_fn``/``predict_fn`` on the test rows as text.
+
+All three use the same number of CPU threads (``--threads``, default 1: on a machine shared
+with other busy processes, spinning OpenMP threads make every library many times slower and the
+timings meaningless). Fit seconds: the gradient-boosting libraries' ``fit`` call (best of 3);
+for byoa both the whole entrypoint process (Python and torch start-up, CSV reading, report
+writing included) and the fit inside it (from reading the data to the saved model, as the
+entrypoint logs it). Ratios are to XGBoost's fit in the same run. With ``--repeat 2`` byoa
+trains twice with the same seed and the table says whether the metrics agree to 4 decimals.
+
+Run: ``make bench-quality`` (needs ``pip install -e '.[bench]'``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
+from threadpoolctl import threadpool_limits
+from xgboost import XGBClassifier
+
+from algorithm import SPEC, model_fn, predict_fn
+from container import bank_data
+from container.local_job import run_job
+from container.local_tree import ChannelInput, JobLayout
+from serve.records import Records
+
+TUTORIAL_XGBOOST = {
+    "max_depth": 5,
+    "learning_rate": 0.2,
+    "gamma": 4,
+    "min_child_weight": 6,
+    "subsample": 0.8,
+    "n_estimators": 100,
+    "objective": "binary:logistic",
+}
+FITTED = re.compile(r"Fitted in ([0-9.]+) s")
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    probabilities: np.ndarray
+    fit_seconds: float
+    inner_seconds: float | None = None
+
+    def metrics(self, y: np.ndarray) -> tuple[float, float, float]:
+        p = self.probabilities
+        return accuracy_score(y, p >= 0.5), roc_auc_score(y, p), log_loss(y, p)
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    frame = bank_data.load()
+    train, test = bank_data.split(frame)
+    y_test = (test[bank_data.LABEL] == "yes").to_numpy(np.int64)
+    threads = arguments.threads
+    with threadpool_limits(limits=threads):
+        results = [
+            run_xgboost(frame, train, test, threads),
+            run_hist_gradient_boosting(train, test),
+        ]
+    hyperparameters = {
+        "label": bank_data.LABEL,
+        "seed": str(arguments.seed),
+        "cpu_threads": str(threads),
+        **_pairs(arguments.hp),
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-quality-") as folder:
+        train_csv, _ = bank_data.write_split(Path(folder) / "data")
+        for run in range(arguments.repeat):
+            results.append(
+                run_byoa(Path(folder) / f"job{run}", train_csv, test, hyperparameters, run)
+            )
+    print_table(results, y_test, hyperparameters)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--repeat", type=int, default=2, help="byoa runs with the same seed")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads for every model")
+    parser.add_argument("--hp", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra byoa hyperparameters")  # fmt: skip
+    return parser
+
+
+def _pairs(items: list[str]) -> dict[str, str]:
+    return dict(item.split("=", 1) for item in items)
+
+
+def _timed(fit: Callable[[], object], repeats: int = 3) -> float:
+    """The shortest of ``repeats`` wall-clock times of ``fit()``."""
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fit()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def run_xgboost(
+    frame: pd.DataFrame, train: pd.DataFrame, test: pd.DataFrame, threads: int
+) -> Result:
+    dummies = pd.get_dummies(frame.drop(columns=[bank_data.LABEL]), dtype=np.float32)
+    y = (frame[bank_data.LABEL] == "yes").astype(np.int64)
+    model = XGBClassifier(**TUTORIAL_XGBOOST, n_jobs=threads, random_state=0, verbosity=0)
+    seconds = _timed(lambda: model.fit(dummies.loc[train.index], y.loc[train.index]))
+    return Result("XGBoost (tutorial)", model.predict_proba(dummies.loc[test.index])[:, 1], seconds)
+
+
+def run_hist_gradient_boosting(train: pd.DataFrame, test: pd.DataFrame) -> Result:
+    def inputs(part: pd.DataFrame) -> pd.DataFrame:
+        features = part.drop(columns=[bank_data.LABEL]).copy()
+        for name in features.columns:
+            if not pd.api.types.is_numeric_dtype(features[name]):
+                features[name] = pd.Categorical(
+                    features[name], categories=sorted(train[name].unique())
+                )
+        return features
+
+    model = HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=0)
+    y = (train[bank_data.LABEL] == "yes").astype(np.int64)
+    seconds = _timed(lambda: model.fit(inputs(train), y))
+    return Result("HistGradientBoosting", model.predict_proba(inputs(test))[:, 1], seconds)
+
+
+def run_byoa(
+    root: Path, train_csv: Path, test: pd.DataFrame, hyperparameters: dict[str, str], run: int
+) -> Result:
+    layout = JobLayout(root)
+    layout.create([ChannelInput("train", train_csv)], hyperparameters)
+    log = io.StringIO()
+    started = time.perf_counter()
+    result = run_job(layout, SPEC, echo=log)
+    seconds = time.perf_counter() - started
+    if result.exit_code != 0:
+        sys.stderr.write(log.getvalue())
+        raise SystemExit(f"byoa training failed: {result.failure_reason}")
+    fitted = FITTED.search(log.getvalue())
+    model = model_fn(layout.base_dir / "model")
+    features = test.drop(columns=[bank_data.LABEL])
+    records = Records(features.astype(str).to_numpy(), tuple(features.columns))
+    probabilities = predict_fn(records, model).scores.astype(np.float64)
+    return Result(
+        f"byoa-tabular run {run + 1}",
+        probabilities,
+        seconds,
+        float(fitted.group(1)) if fitted else None,
+    )
+
+
+def print_table(results: list[Result], y: np.ndarray, hyperparameters: dict[str, str]) -> None:
+    xgboost_seconds = results[0].fit_seconds
+    print(
+        f"\nBank Marketing, tutorial split: {len(y)} test rows; "
+        f"byoa hyperparameters {hyperparameters}"
+    )
+    print(f"{'model':<24} {'accuracy':>9} {'ROC AUC':>8} {'log loss':>9} {'fit s':>7} {'x XGB':>6}"
+          f"  {'fit s inside':>12} {'x XGB':>6}")  # fmt: skip
+    rows = []
+    for result in results:
+        accuracy, auc, loss = result.metrics(y)
+        rows.append((round(accuracy, 4), round(auc, 4), round(loss, 4)))
+        inner = (
+            f"{result.inner_seconds:>12.2f} {result.inner_seconds / xgboost_seconds:>6.1f}"
+            if result.inner_seconds is not None else f"{'':>12} {'':>6}"
+        )  # fmt: skip
+        print(
+            f"{result.name:<24} {accuracy:>9.4f} {auc:>8.4f} {loss:>9.4f} "
+            f"{result.fit_seconds:>7.2f} {result.fit_seconds / xgboost_seconds:>6.1f}  {inner}"
+        )
+    ours = rows[2:]
+    if len(ours) > 1:
+        same = all(row == ours[0] for row in ours)
+        print(f"byoa runs with the same seed agree to 4 decimals: {'yes' if same else 'NO'}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
