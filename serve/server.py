@@ -21,6 +21,7 @@ from container.errors import TrainingError
 from container.logs import configure_logging
 from container.plugin import load_algorithm
 from serve.app import create_app
+from serve.loading import unavailable_while_loading
 from serve.service import InferenceService
 from serve.settings import ServerSettings, SettingsError
 
@@ -94,7 +95,8 @@ def main() -> int:
         settings = ServerSettings.from_environment()
         if not settings.model_dir.is_dir():
             raise SettingsError(f"the model folder {settings.model_dir} does not exist")
-        service = load_service(settings)
+        with unavailable_while_loading(settings.port):
+            service = load_service(settings)
     except (SettingsError, TrainingError, ValueError, OSError) as error:
         log.error("cannot start the server: %s", error)
         return 2

@@ -77,8 +77,7 @@ def train_model(root: Path) -> Path:
     data = root / "train.csv"
     np.savetxt(data, np.column_stack([labels, rows]), delimiter=",", fmt="%g")
     layout = JobLayout(root / "job")
-    layout.create([ChannelInput("train", data, "text/csv")],
-                  {"epochs": "3", "hidden_units": "128", "depth": "2"})  # fmt: skip
+    layout.create([ChannelInput("train", data, "text/csv")], mlp_hyperparameters())
     env = {**os.environ, "SAGEMAKER_BASE_DIR": str(layout.base_dir)}
     print("[bench] training the model (60 float inputs)", file=sys.stderr)
     done = subprocess.run([sys.executable, "-m", "container.train"], env=env, cwd=REPO_ROOT,
@@ -86,6 +85,17 @@ def train_model(root: Path) -> Path:
     if done.returncode != 0:
         raise RuntimeError(f"training the benchmark model failed:\n{done.stderr[-2000:]}")
     return layout.base_dir / "model"
+
+
+def mlp_hyperparameters() -> dict[str, str]:
+    """A small MLP: 2 x 128 hidden units, one network, the cheapest input encoding declared."""
+    from container.plugin import load_algorithm
+
+    declared = {h.name: h for h in load_algorithm().spec.hyperparameters}
+    wanted = {"epochs": "3", "hidden_units": "128", "depth": "2", "ensemble_size": "1"}
+    if "bins" in declared:
+        wanted["bins"] = str(int(declared["bins"].minimum or 2))
+    return {name: value for name, value in wanted.items() if name in declared}
 
 
 def write_bodies(root: Path) -> dict[int, Path]:

@@ -131,15 +131,18 @@ def test_sigterm_finishes_in_flight_requests_then_exits(model: TrainedModel) -> 
         server.stop(grace=5)
 
 
-def test_ping_is_not_200_until_the_model_is_loaded(model: TrainedModel) -> None:
-    server = start(model, {"BYOA_PROBE_LOAD_DELAY": "3"})
+def test_ping_is_503_until_the_model_is_loaded(model: TrainedModel) -> None:
+    server = start(model, {"BYOA_PROBE_LOAD_DELAY": "4"})
     try:
         started = time.monotonic()
-        early = []
-        while time.monotonic() - started < 2.5:
-            early.append(ping("127.0.0.1", server.port, timeout=0.5))
-            time.sleep(0.05)
-        assert 200 not in early
+        first = None
+        while first is None and time.monotonic() - started < 60:
+            first = ping("127.0.0.1", server.port, timeout=0.5)
+            time.sleep(0.02)
+        assert first == 503, "the port should answer 503 while the model loads"
+        loading = requests.post(f"{server.url}/invocations", data=b"1\n", headers=CSV, timeout=5)
+        assert loading.status_code == 503
+        assert loading.json()["error"] == "the model is loading"
         server.wait_ready(timeout=120)
         assert "loading the model" in server.log_tail(200)
     finally:
