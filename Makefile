@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup setup-system demo test test-fast lint format bench bench-quality bench-serve bench-scale image clean
+.PHONY: setup setup-system demo test test-fast lint format bench bench-quality bench-memory bench-serve bench-scale image clean
 
 ## setup-system: as root, once per machine: Docker engine and the tools the tests use
 setup-system:
@@ -53,6 +53,14 @@ format:
 ## bench-serve: byoa's server vs nginx + gunicorn sync + flask + pandas, side by side (wrk, nginx)
 bench-serve:
 	$(BIN)/python bench/serve/bench_serve.py
+
+## bench-quality: byoa-tabular vs XGBoost (tutorial) and HistGradientBoosting (needs .[bench])
+bench-quality:
+	$(BIN)/python bench/quality/bench_quality.py
+
+## bench-memory: peak RSS and time of training on 1,000,000 rows x 60 columns (synthetic)
+bench-memory:
+	$(BIN)/python bench/quality/bench_memory.py
 
 bench: bench-quality bench-serve
 

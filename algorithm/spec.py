@@ -48,13 +48,15 @@ HYPERPARAMETERS = (
             tunable=True),
     integer("bins", "Quantile bins of each numeric column's piecewise-linear encoding.",
             32, 2, 256, tunable=True),
-    integer("ensemble_size", "Networks trained with consecutive seeds; their predictions are "
-            "averaged.", 3, 1, 16, tunable=True),
+    integer("ensemble_size", "Networks whose predictions are averaged. Each has its own seed "
+            "and, without a validation channel, holds out its own fold of train.", 3, 1, 16,
+            tunable=True),
     integer("early_stopping_patience", "Epochs without validation improvement before a "
             "network stops (its best epoch is kept).", 4, 1, 1000),
     continuous("validation_fraction",
-               "Share of train held out for early stopping and the evaluation report when "
-               "there is no validation channel.", 0.1, 0.01, 0.5),
+               "Without a validation channel: the share of train in each fold a network holds "
+               "out for early stopping (train is cut into 1/validation_fraction folds).",
+               0.1, 0.01, 0.5),
     continuous("threshold", "Probability at or above which a binary prediction is the "
                "positive class (the second in sorted order).", 0.5, 0.0, 1.0),
     boolean("balance_classes", "Weight classes inversely to their frequency (raises recall of "
