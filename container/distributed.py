@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -39,6 +40,8 @@ DEFAULT_DNS_WAIT_SECONDS = 900.0
 DEFAULT_TIMEOUT_SECONDS = 600.0
 FULLY_REPLICATED = "FullyReplicated"
 SHARDED_BY_S3_KEY = "ShardedByS3Key"
+
+PEER_FAILURE = re.compile(r"closed by peer|reset by peer|timed out|timeout|broken pipe", re.I)
 
 T = TypeVar("T")
 
@@ -132,6 +135,14 @@ def process_group(cluster: Cluster) -> Iterator[None]:
     init_process_group(cluster)
     try:
         yield
+    except RuntimeError as error:
+        if cluster.world_size > 1 and PEER_FAILURE.search(str(error)):
+            raise TrainingError(
+                "another host of this distributed job failed or was stopped, so this one could "
+                "not go on; that host's log and failure reason say why",
+                f"torch.distributed reported: {error}",
+            ) from error
+        raise
     finally:
         if dist.is_initialized():
             dist.destroy_process_group()
@@ -158,6 +169,30 @@ def any_rank(flag: bool) -> bool:
     tensor = torch.tensor([1 if flag else 0], dtype=torch.int32)
     dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
     return bool(tensor.item())
+
+
+def data_parallel(module: torch.nn.Module) -> torch.nn.Module:
+    """``module`` wrapped for DDP (gradients averaged across ranks during backward), or itself."""
+    if not is_distributed():
+        return module
+    from torch.nn.parallel import DistributedDataParallel
+
+    devices = (
+        None if next(module.parameters()).device.type == "cpu" else [torch.cuda.current_device()]
+    )
+    return DistributedDataParallel(module, device_ids=devices)
+
+
+def broadcast_buffers(module: torch.nn.Module, source: int = 0) -> None:
+    """Rank ``source``'s buffers (e.g. batch-norm running statistics) on every rank.
+
+    DDP sends them at the start of each forward pass; the last pass of an epoch then updates
+    each rank's copy on its own rows, so they are aligned again before evaluating.
+    """
+    if not is_distributed():
+        return
+    for buffer in module.buffers():
+        dist.broadcast(buffer, src=source)
 
 
 def barrier() -> None:

@@ -219,4 +219,6 @@ def test_a_failing_host_fails_the_job_without_hanging_the_others(
     assert result.exit_codes["algo-2"] == 1
     reason = (cluster.host("algo-2").failure_file).read_text().splitlines()[0]
     assert reason == "rank 1 failed on purpose"
+    survivor = cluster.master.failure_file.read_text().splitlines()[0]
+    assert survivor.startswith("another host of this distributed job failed or was stopped")
     assert time.monotonic() - started < 120, "the surviving host must not wait for the timeout"
