@@ -24,6 +24,7 @@ from serve.app import create_app
 from serve.loading import unavailable_while_loading
 from serve.service import InferenceService
 from serve.settings import ServerSettings, SettingsError
+from serve.watchdog import InferenceClock, watch
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +40,14 @@ class ModelServer(BaseApplication):  # type: ignore[misc]
         super().__init__()
 
     def load_config(self) -> None:
-        for name, value in gunicorn_options(self.settings).items():
+        for name, value in gunicorn_options(self.settings, self.service).items():
             self.cfg.set(name, value)
 
     def load(self) -> Any:
         return create_app(self.service)
 
 
-def gunicorn_options(settings: ServerSettings) -> dict[str, Any]:
+def gunicorn_options(settings: ServerSettings, service: InferenceService) -> dict[str, Any]:
     return {
         "bind": [f"0.0.0.0:{settings.port}"],
         "workers": settings.workers,
@@ -63,6 +64,7 @@ def gunicorn_options(settings: ServerSettings) -> dict[str, Any]:
         "proc_name": "byoa-serve",
         "control_socket_disable": True,
         "post_fork": _post_fork(settings.torch_threads),
+        "post_worker_init": _post_worker_init(service.clock, settings.timeout),
     }
 
 
@@ -77,6 +79,13 @@ def _post_fork(torch_threads: int) -> Any:
             log.debug("torch inter-op threads already started")
 
     return post_fork
+
+
+def _post_worker_init(clock: InferenceClock, timeout: int) -> Any:
+    def post_worker_init(worker: Any) -> None:
+        watch(clock, timeout)
+
+    return post_worker_init
 
 
 def load_service(settings: ServerSettings) -> InferenceService:

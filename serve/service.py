@@ -24,6 +24,7 @@ from serve.context import RequestContext
 from serve.errors import InferenceError, UnsupportedMediaType
 from serve.media import MediaType, negotiate, parse_media_type
 from serve.settings import ServerSettings
+from serve.watchdog import InferenceClock
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class InferenceService:
     model: Any
     settings: ServerSettings
     slot: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(1))
+    clock: InferenceClock = field(default_factory=InferenceClock)
 
     def __post_init__(self) -> None:
         spec = self.algorithm.spec
@@ -56,7 +58,11 @@ class InferenceService:
         response_type = _negotiate(context.accept, self.response_types, self.default_accept)
         data = self._decode(body, request_type, context)
         with self.slot:
-            prediction = self._predict_fn(data, self.model, context)
+            self.clock.begin(context.request_id)
+            try:
+                prediction = self._predict_fn(data, self.model, context)
+            finally:
+                self.clock.end()
         return self._encode(prediction, data, response_type, context)
 
     def _request_type(self, header: str) -> MediaType:

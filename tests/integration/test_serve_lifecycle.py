@@ -192,3 +192,21 @@ def test_batch_payload_limit_and_execution_parameters(model: TrainedModel) -> No
 
 def test_binds_all_interfaces_on_the_given_port(probe: ServerProcess) -> None:
     assert f"Listening at: http://0.0.0.0:{probe.port}" in "".join(probe.lines)
+
+
+def test_an_inference_past_the_timeout_restarts_its_worker(model: TrainedModel) -> None:
+    server = start(model, {"SAGEMAKER_MODEL_SERVER_TIMEOUT": "2",
+                           "SAGEMAKER_MODEL_SERVER_WORKERS": "1"})  # fmt: skip
+    try:
+        server.wait_ready(timeout=120)
+        headers = {**CSV, ATTRIBUTES: "sleep=6", "X-Amzn-SageMaker-Inference-Id": "slow-1"}
+        with pytest.raises(requests.ConnectionError):
+            requests.post(f"{server.url}/invocations", data=model.csv(1), headers=headers,
+                          timeout=30)  # fmt: skip
+        assert "request slow-1: inference ran past SAGEMAKER_MODEL_SERVER_TIMEOUT=2 s" in (
+            server.log_tail(100)
+        )
+        server.wait_ready(timeout=60)
+        assert post(server, model.csv(3), **CSV).status_code == 200
+    finally:
+        server.stop()
