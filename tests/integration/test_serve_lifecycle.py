@@ -54,7 +54,7 @@ def test_ping_answers_while_every_worker_runs_a_long_inference(
     finished: list[float] = []
 
     def long_request() -> int:
-        response = post(probe, body, **CSV, **{ATTRIBUTES: "busy=4"})
+        response = post(probe, body, **CSV, **{ATTRIBUTES: "busy=6"})
         finished.append(time.monotonic())
         return response.status_code
 
