@@ -23,6 +23,7 @@ from container.marketplace.algorithm_request import Image, create_algorithm_requ
 from container.marketplace.aws_session import BotoAws, describe_aws_error
 from container.marketplace.change_set import NewVersion, add_version_request
 from container.marketplace.errors import MarketplaceError
+from container.marketplace.image_check import check_image
 from container.marketplace.model_files import model_data_upload
 from container.marketplace.model_package_request import create_model_package_request
 from container.marketplace.validation_profile import (
@@ -73,7 +74,12 @@ def _add_create_algorithm(commands: Parsers) -> None:
     )
     _add_algorithm_arguments(parser, required=True)
     _add_run_arguments(parser)
-    parser.set_defaults(handler=handle_create_algorithm)
+    parser.add_argument(
+        "--skip-image-check",
+        action="store_true",
+        help="create without checking the image's account, region and scan",
+    )
+    parser.set_defaults(handler=handle_create_algorithm)  # fmt: skip
 
 
 def _add_create_model_package(commands: Parsers) -> None:
@@ -217,15 +223,27 @@ def _create_algorithm(
     arguments: argparse.Namespace, aws: Any, run: actions.Run, show_uploads: bool = True
 ) -> int:
     spec = load_algorithm().spec
+    digest = _checked_digest(arguments, aws, run)
     with tempfile.TemporaryDirectory(prefix="byoa-validation-") as scratch:
         folder, settings = _validation(arguments, spec, Path(scratch))
         request = create_algorithm_request(
-            spec, Image(arguments.image, arguments.digest), algorithm_validation(spec, settings),
+            spec, Image(arguments.image, digest), algorithm_validation(spec, settings),
             arguments.name,
         )  # fmt: skip
         if show_uploads:
             actions.upload_data(aws, _uploads(arguments, folder), run)
         return actions.create_algorithm(aws, request, run)
+
+
+def _checked_digest(arguments: argparse.Namespace, aws: Any, run: actions.Run) -> str | None:
+    """The digest to pin: checked in ECR first, unless dry or told to skip."""
+    if aws is None or getattr(arguments, "skip_image_check", True):
+        return arguments.digest  # type: ignore[no-any-return]
+    found = check_image(aws, arguments.image)
+    if arguments.digest and arguments.digest != found:
+        raise MarketplaceError(f"--digest {arguments.digest} is not the image's digest {found}")
+    run.report(f"image {arguments.image} is in ECR as {found}, scanned, no Critical/High")
+    return found
 
 
 def _create_model_package(arguments: argparse.Namespace, aws: Any, run: actions.Run) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 from botocore.stub import Stubber
 
 from container.cli import build_parser, main
@@ -144,6 +145,8 @@ class LocalAws:
     def __init__(self, moto: str) -> None:
         keys = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
         self.s3 = boto3.client("s3", region_name=REGION, endpoint_url=moto, **keys)
+        self.ecr = boto3.client("ecr", region_name=REGION, endpoint_url=moto, **keys)
+        self.sts = boto3.client("sts", region_name=REGION, endpoint_url=moto, **keys)
         self.sagemaker = boto3.client("sagemaker", region_name=REGION, **keys)
         self.stub = Stubber(self.sagemaker)
         self.sent: list[dict[str, Any]] = []
@@ -152,7 +155,8 @@ class LocalAws:
         )
 
     def client(self, service: str) -> Any:
-        return {"s3": self.s3, "sagemaker": self.sagemaker}[service]
+        clients = {"s3": self.s3, "sagemaker": self.sagemaker, "ecr": self.ecr, "sts": self.sts}
+        return clients[service]
 
 
 @pytest.fixture
@@ -183,7 +187,7 @@ def test_create_algorithm_uploads_the_public_sample_where_the_profile_reads_it(
     local_aws.stub.add_response("create_algorithm", {"AlgorithmArn": arn})
     arguments = build_parser().parse_args(
         ["marketplace", "create-algorithm", "--image", IMAGE, "--role-arn", ROLE,
-         "--bucket", BUCKET, "--prefix", "byoa/v1", "--no-wait"]
+         "--bucket", BUCKET, "--prefix", "byoa/v1", "--no-wait", "--skip-image-check"]
     )  # fmt: skip
     lines: list[str] = []
     run = actions.Run(lines.append, wait=False)
@@ -254,3 +258,41 @@ def test_validation_runs_only_on_a_supported_instance_type(
         "--training-instance-type ml.p3.2xlarge is not one of those the algorithm supports: "
         "ml.m5.large" in result.stderr
     )
+
+
+def test_create_algorithm_checks_the_image_and_pins_its_digest(
+    local_aws: LocalAws, moto: str
+) -> None:
+    local_aws.ecr.create_repository(repositoryName="byoa-tabular")
+    manifest = {"schemaVersion": 2,
+                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
+                           "size": 1, "digest": "sha256:" + "3" * 64},
+                "layers": []}  # fmt: skip
+    pushed = local_aws.ecr.put_image(repositoryName="byoa-tabular", imageTag="1.0.0",
+                                     imageManifest=json.dumps(manifest))  # fmt: skip
+    digest = pushed["image"]["imageId"]["imageDigest"]
+    clean = {"repositoryName": "byoa-tabular", "imageId": {},
+             "imageScanStatus": {"status": "COMPLETE"},
+             "imageScanFindings": {"findingSeverityCounts": {"LOW": 3}}}  # fmt: skip
+    requests.post(
+        f"{moto}/moto-api/static/ecr/scan-finding-results",
+        json={"results": [clean], "region": REGION},
+        timeout=10,
+    ).raise_for_status()
+    local_aws.ecr.start_image_scan(repositoryName="byoa-tabular", imageId={"imageTag": "1.0.0"})
+    local_aws.stub.add_response("create_algorithm", {"AlgorithmArn": "arn:aws:sagemaker:x"})
+    arguments = build_parser().parse_args(
+        ["marketplace", "create-algorithm", "--image", IMAGE, "--role-arn", ROLE,
+         "--bucket", BUCKET, "--no-wait"]
+    )  # fmt: skip
+    lines: list[str] = []
+    run = actions.Run(lines.append, wait=False)
+    found = marketplace._create_algorithm(arguments, local_aws, run)
+    assert found == 0
+    (request,) = local_aws.sent
+    assert request["TrainingSpecification"]["TrainingImageDigest"] == digest
+    assert request["InferenceSpecification"]["Containers"] == [
+        {"Image": IMAGE, "ImageDigest": digest}
+    ]
+    assert lines[0] == f"image {IMAGE} is in ECR as {digest}, scanned, no Critical/High"
