@@ -6,6 +6,7 @@ The serve containers run with ``--network none``; the host reaches them through
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -15,7 +16,12 @@ import pandas as pd
 import pytest
 
 from container.docker_http import HttpClient, RelayClient
-from container.docker_runner import STARTUP_TIMEOUT_SECONDS, ContainerOptions, ServeContainer
+from container.docker_runner import (
+    HOSTING_GRACE_SECONDS,
+    STARTUP_TIMEOUT_SECONDS,
+    ContainerOptions,
+    ServeContainer,
+)
 from tests.docker.conftest import TrainedJob, csv_scores, extract_model, in_process_scores
 
 pytestmark = pytest.mark.docker
@@ -50,6 +56,24 @@ def test_serve_container_predicts_like_the_in_process_path(
     assert served.shape == expected.shape == (200,)
     np.testing.assert_allclose(served, expected, rtol=2e-6, atol=1e-7)
     assert code == 0
+
+
+def test_serve_honours_bind_to_port_with_python_as_pid_1(image: str, model_dir: Path) -> None:
+    options = ContainerOptions(image, environment={"SAGEMAKER_BIND_TO_PORT": "9090"})
+    with ServeContainer(model_dir, options) as container:
+        client = container.wait_until_healthy()
+        client.close()
+        pid1 = subprocess.run(
+            ["docker", "exec", container.name, "cat", "/proc/1/cmdline"],
+            capture_output=True, check=True,
+        ).stdout.split(b"\0")  # fmt: skip
+        started = time.monotonic()
+        code = container.stop()
+        stop_seconds = time.monotonic() - started
+    assert pid1[0].rsplit(b"/", 1)[-1].startswith(b"python")
+    assert pid1[1:3] == [b"/opt/venv/bin/byoa-entrypoint", b"serve"]
+    assert code == 0
+    assert stop_seconds < HOSTING_GRACE_SECONDS, f"SIGTERM to exit took {stop_seconds:.1f} s"
 
 
 def test_ping_stays_under_two_seconds_while_long_batches_run(
