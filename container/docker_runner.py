@@ -96,8 +96,14 @@ def sigterm_as_interrupt() -> Iterator[None]:
 
 
 def train_command(layout: JobLayout, options: ContainerOptions, name: str) -> list[str]:
-    mount = f"{layout.base_dir.resolve()}:/opt/ml"
-    return [*options.run_arguments(name), "--volume", mount, options.image, "train"]
+    """The job tree is ``/opt/ml``; a checkpoint folder outside it is mounted at its own path,
+    the ``LocalPath`` that ``checkpointconfig.json`` names."""
+    mounts = ["--volume", f"{layout.base_dir.resolve()}:/opt/ml"]
+    checkpoints = layout.checkpoint_dir
+    if checkpoints is not None and not checkpoints.resolve().is_relative_to(layout.base_dir):
+        checkpoints.mkdir(parents=True, exist_ok=True)
+        mounts += ["--volume", f"{checkpoints.resolve()}:{checkpoints.resolve()}"]
+    return [*options.run_arguments(name), *mounts, options.image, "train"]
 
 
 def train_in_container(

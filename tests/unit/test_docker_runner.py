@@ -17,6 +17,14 @@ def test_train_mounts_the_job_tree_as_opt_ml_without_network(tmp_path: Path) -> 
     assert "--rm" in command and command[command.index("--name") + 1] == "n1"
 
 
+def test_a_checkpoint_folder_is_mounted_where_checkpointconfig_says(tmp_path: Path) -> None:
+    layout = JobLayout(tmp_path / "job", checkpoint_dir=tmp_path / "ckpt")
+    command = train_command(layout, ContainerOptions("img", user="0"), "n")
+    volumes = [command[i + 1] for i, part in enumerate(command) if part == "--volume"]
+    assert volumes == [f"{tmp_path}/job/opt/ml:/opt/ml", f"{tmp_path}/ckpt:{tmp_path}/ckpt"]
+    assert (tmp_path / "ckpt").is_dir()
+
+
 def test_hardening_options_reach_docker_run(tmp_path: Path) -> None:
     options = ContainerOptions("img", user="1000:1000", read_only=True, environment={"A": "1"})
     command = train_command(JobLayout(tmp_path), options, "n")
