@@ -29,7 +29,7 @@ from container.docker_runner import (
 from container.local_job import JobResult
 from container.local_tree import JobLayout
 from serve.codecs import csv_codec
-from tests.conftest import REPO_ROOT, make_job
+from tests.conftest import FAST_HYPERPARAMETERS, REPO_ROOT, make_job
 
 IMAGE = os.environ.get("BYOA_TEST_IMAGE", "byoa:dev")
 CSV = {"train": "text/csv", "validation": "text/csv"}
@@ -72,7 +72,7 @@ def train_job(
     **hyperparameters: str,
 ) -> TrainedJob:
     """Lay out the job tree (``prepare`` may then adjust it), run ``train`` in a container."""
-    hp = {"label": "y", "epochs": "2", "hidden_units": "32", "batch_size": "256", **hyperparameters}
+    hp = {**FAST_HYPERPARAMETERS, **hyperparameters}
     layout = make_job(root, channels, hp, CSV)
     if prepare is not None:
         prepare(root)

@@ -16,7 +16,7 @@ from container.docker_runner import (
     train_command,
     unique_name,
 )
-from tests.conftest import make_job
+from tests.conftest import FAST_HYPERPARAMETERS, make_job
 from tests.docker.conftest import CSV, TrainedJob, train_job
 
 pytestmark = pytest.mark.docker
@@ -53,8 +53,8 @@ def test_entrypoint_explains_an_unknown_command(image: str) -> None:
 def test_docker_stop_saves_the_model_and_exits_within_the_grace_period(
     image: str, small_bank: dict[str, Path], tmp_path: Path
 ) -> None:
-    hyperparameters = {"label": "y", "epochs": "1000", "early_stopping_patience": "1000",
-                       "batch_size": "16", "hidden_units": "32"}  # fmt: skip
+    hyperparameters = {**FAST_HYPERPARAMETERS, "epochs": "1000",
+                       "early_stopping_patience": "1000", "batch_size": "16"}  # fmt: skip
     layout = make_job(tmp_path, small_bank, hyperparameters, CSV)
     name = unique_name("stop-test")
     command = train_command(layout, ContainerOptions(image), name)
