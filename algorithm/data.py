@@ -15,10 +15,11 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
+from algorithm.encoding import encode_labels, encode_table, fit_target, fit_transform
 from algorithm.features import EncodedFeatures, FeatureTransform
-from algorithm.target import Target, label_column
+from algorithm.table import read_chunks, read_table
+from algorithm.target import Target
 from container.errors import DataError
 from container.hyperparameters import Hyperparameters
 from container.job import TrainingJob
@@ -61,52 +62,32 @@ class TrainingData:
 
 def load_training_data(job: TrainingJob) -> TrainingData:
     hp = job.hyperparameters
-    frame = job.channel("train").read_csv()
-    label = label_column(frame, hp.get_str("label"))
-    validation_reader = job.optional_channel("validation")
-    validation_frame = None
-    if validation_reader is not None:
-        validation_frame = validation_reader.read_csv()
-        check_same_columns(frame, validation_frame)
-    target = Target.fit(frame[label], hp.get_str("objective"))
-    transform = FeatureTransform.fit(
-        frame,
+    objective = hp.get_str("objective")
+    regression = objective == "regression"
+    table = read_table(
+        read_chunks(job.channel("train")), "train", regression,
+        label=hp.get_str("label"),
         categorical=names(hp.get_str("categorical_columns")),
         numeric=names(hp.get_str("numeric_columns")),
-        bins=hp.get_int("bins"),
-        seed=hp.get_int("seed"),
-        label=label,
-    )
-    train = Split(
-        transform.encode_frame(frame, "train"),
-        target.encode(frame[label], "train"),
-        np.arange(len(frame)),
-    )
-    del frame
-    if validation_frame is None:
+    )  # fmt: skip
+    target = fit_target(table, objective)
+    transform = fit_transform(table, hp.get_int("bins"), hp.get_int("seed"))
+    labels = encode_labels(target, table, "train")
+    train = Split(encode_table(transform, table), labels, np.arange(len(table)))
+    validation_reader = job.optional_channel("validation")
+    if validation_reader is None:
         return TrainingData(transform, target, train, None, folds(len(train), hp))
+    valid = read_table(read_chunks(validation_reader), "validation", regression, plan=table.plan)
     validation = Split(
-        transform.encode_frame(validation_frame, "validation"),
-        target.encode(validation_frame[label], "validation"),
-        np.arange(len(validation_frame)),
+        encode_table(transform, valid),
+        encode_labels(target, valid, "validation"),
+        np.arange(len(valid)),
     )
     return TrainingData(transform, target, train, validation, ())
 
 
 def names(text: str) -> list[str]:
     return [name.strip() for name in text.split(",") if name.strip()]
-
-
-def check_same_columns(train: pd.DataFrame, validation: pd.DataFrame) -> None:
-    if list(train.columns) == list(validation.columns):
-        return
-    missing = [c for c in train.columns if c not in validation.columns]
-    extra = [c for c in validation.columns if c not in train.columns]
-    detail = f"missing {missing[:10]}, unexpected {extra[:10]}" if missing or extra else "order"
-    raise DataError(
-        f"the validation channel's columns differ from train's ({detail}); give both channels "
-        f"the same columns in the same order (train has {list(train.columns)[:25]})"
-    )
 
 
 def folds(rows: int, hp: Hyperparameters) -> tuple[np.ndarray, ...]:

@@ -1,7 +1,6 @@
 """The feature transform fitted on the training data and saved with the weights.
 
-Columns are numeric or categorical: detected from the data (text columns are categorical),
-overridable by the ``categorical_columns`` and ``numeric_columns`` hyperparameters.
+Columns are numeric or categorical (``algorithm.table`` decides; ``algorithm.encoding`` fits).
 
 - Numeric columns are standardised with the training mean and deviation and kept as float32
   with NaN for missing values; the network turns NaN into a missing-value indicator. Each
@@ -17,7 +16,6 @@ int32 codes, one row per record.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -51,58 +49,9 @@ class FeatureTransform:
     edges: tuple[tuple[float, ...], ...]
     vocabularies: tuple[tuple[str, ...], ...]
 
-    @classmethod
-    def fit(
-        cls,
-        frame: pd.DataFrame,
-        categorical: Sequence[str] = (),
-        numeric: Sequence[str] = (),
-        bins: int = 32,
-        seed: int = 0,
-        label: str | None = None,
-    ) -> FeatureTransform:
-        """Fit on every column of ``frame`` but ``label``."""
-        columns = tuple(str(c) for c in frame.columns if str(c) != label)
-        _check_overrides(columns, categorical, numeric)
-        categorical_columns = tuple(
-            c for c in columns
-            if c in categorical or (c not in numeric and not is_numeric(frame[c]))
-        )  # fmt: skip
-        numeric_columns = tuple(c for c in columns if c not in categorical_columns)
-        sample = _sample_rows(len(frame), seed)
-        means, scales, edges = [], [], []
-        for name in numeric_columns:
-            x = column_as_float(frame[name], name, "train")
-            mean, scale = _finite_mean(x), _finite_scale(x)
-            means.append(mean)
-            scales.append(scale)
-            edges.append(quantile_edges((x[sample] - mean) / scale, bins))
-        vocabularies = tuple(_vocabulary(frame[c]) for c in categorical_columns)
-        return cls(
-            columns, numeric_columns, categorical_columns,
-            tuple(means), tuple(scales), tuple(edges), vocabularies,
-        )  # fmt: skip
-
     @property
     def cardinalities(self) -> tuple[int, ...]:
         return tuple(len(v) + 1 for v in self.vocabularies)
-
-    def encode_frame(self, frame: pd.DataFrame, source: str) -> EncodedFeatures:
-        missing = [c for c in self.columns if c not in frame.columns]
-        if missing:
-            raise DataError(
-                f"{source} lacks the training columns {missing[:5]}; "
-                "every channel needs the same columns as train"
-            )
-        numeric = np.empty((len(frame), len(self.numeric)), dtype=np.float32)
-        for i, name in enumerate(self.numeric):
-            numeric[:, i] = self._standardise(i, column_as_float(frame[name], name, source))
-        categorical = np.empty((len(frame), len(self.categorical)), dtype=np.int32)
-        for i, (name, vocabulary) in enumerate(
-            zip(self.categorical, self.vocabularies, strict=True)
-        ):
-            categorical[:, i] = category_codes(frame[name].to_numpy(), vocabulary)
-        return EncodedFeatures(numeric, categorical)
 
     def encode_records(self, records: Records) -> EncodedFeatures:
         values = self._ordered(records)
@@ -156,32 +105,23 @@ class FeatureTransform:
 
 
 def quantile_edges(x: np.ndarray, bins: int) -> tuple[float, ...]:
-    """Distinct quantiles of the finite values: at most ``bins`` bins, none for a constant."""
+    """At most ``bins`` bins, none for a constant: the distinct values when there are few of
+    them (a thermometer code), else distinct quantiles of the finite values."""
     finite = x[np.isfinite(x)]
     if finite.size == 0:
         return ()
-    edges = np.unique(np.quantile(finite, np.linspace(0.0, 1.0, bins + 1)).astype(np.float32))
+    distinct = np.unique(finite.astype(np.float32))
+    if len(distinct) <= bins + 1:
+        edges = distinct
+    else:
+        edges = np.unique(np.quantile(finite, np.linspace(0.0, 1.0, bins + 1)).astype(np.float32))
     return tuple(float(e) for e in edges) if len(edges) > 1 else ()
 
 
-def _sample_rows(rows: int, seed: int) -> np.ndarray:
+def sample_rows(rows: int, seed: int) -> np.ndarray:
     if rows <= QUANTILE_SAMPLE_ROWS:
         return np.arange(rows)
     return np.sort(np.random.RandomState(seed).choice(rows, QUANTILE_SAMPLE_ROWS, replace=False))
-
-
-def _check_overrides(
-    columns: tuple[str, ...], categorical: Sequence[str], numeric: Sequence[str]
-) -> None:
-    unknown = [c for c in (*categorical, *numeric) if c not in columns]
-    if unknown:
-        raise DataError(
-            f"categorical_columns/numeric_columns name columns that are not in the data: "
-            f"{unknown[:10]}; the feature columns are {list(columns)[:25]}"
-        )
-    both = sorted(set(categorical) & set(numeric))
-    if both:
-        raise DataError(f"columns {both[:10]} are listed as both categorical and numeric")
 
 
 def is_numeric(series: pd.Series) -> bool:
@@ -212,7 +152,7 @@ def _records_column_as_float(column: np.ndarray, name: str) -> np.ndarray:
     except ValueError:
         row = next(i for i, v in enumerate(text) if not _parses(v))
         raise BadRequest(
-            f"row {row + 1}, column {name!r}: {column[row]!r} is not a number"
+            f"row {row + 1}, column {name!r}: {str(column[row])!r} is not a number"
         ) from None
 
 
@@ -224,12 +164,12 @@ def _parses(value: str) -> bool:
     return True
 
 
-def _finite_mean(x: np.ndarray) -> float:
+def finite_mean(x: np.ndarray) -> float:
     finite = x[np.isfinite(x)]
     return float(finite.mean()) if finite.size else 0.0
 
 
-def _finite_scale(x: np.ndarray) -> float:
+def finite_scale(x: np.ndarray) -> float:
     finite = x[np.isfinite(x)]
     scale = float(finite.std()) if finite.size else 0.0
     return scale if scale > 1e-12 else 1.0
@@ -245,12 +185,6 @@ def category_keys(values: np.ndarray) -> np.ndarray:
         return np.where(np.isnan(as_float), "", text)
     series = pd.Series(values, dtype=object)
     return series.where(series.notna(), "").astype(str).to_numpy()
-
-
-def _vocabulary(series: pd.Series) -> tuple[str, ...]:
-    keys = pd.Series(category_keys(series.to_numpy()))
-    counts = keys[keys != ""].value_counts()
-    return tuple(sorted(counts.index[:MAX_CATEGORIES]))
 
 
 def category_codes(values: np.ndarray, vocabulary: tuple[str, ...]) -> np.ndarray:

@@ -185,6 +185,7 @@ def new_member_state(session: Session, member: int) -> MemberState:
     network = TabularNetwork(session.config).to(device)
     optimizer = torch.optim.AdamW(
         network.parameters(),
+        fused=True,
         lr=hp.get_float("learning_rate"),
         weight_decay=hp.get_float("weight_decay"),
     )
