@@ -6,6 +6,7 @@ The serve containers run with ``--network none``; the host reaches them through
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 import time
@@ -79,45 +80,55 @@ def test_serve_honours_bind_to_port_with_python_as_pid_1(image: str, model_dir: 
 def test_ping_stays_under_two_seconds_while_long_batches_run(
     image: str, model_dir: Path, small_bank: dict[str, Path]
 ) -> None:
+    """As many 4 MB batches in flight as ``/execution-parameters`` invites batch transform to
+    send, back to back; every ``/ping`` meanwhile answers 200 within SageMaker's 2 s (timed by
+    the relay next to the server, so the docker exec pipe is not counted)."""
     frame = pd.read_csv(small_bank["train"]).drop(columns=["y"])
     rows = pd.concat([frame] * 12, ignore_index=True)  # 36,000 rows, about 4 MB of CSV
     batch = rows.to_csv(header=False, index=False).encode()
     container = ServeContainer(model_dir, ContainerOptions(image))
     with container:
-        container.wait_until_healthy().close()
-        busy = threading.Event()
+        client = container.wait_until_healthy()
+        parameters = json.loads(client.request("GET", "/execution-parameters").body)
+        client.close()
+        concurrency = int(parameters.get("MaxConcurrentTransforms", 1))
+        in_flight = threading.Semaphore(0)
         done = threading.Event()
         batch_counts: list[int] = []
 
         def send_batches() -> None:
             relay = RelayClient(container.name)
             try:
+                in_flight.release()
                 while not done.is_set():
-                    busy.set()
                     batch_counts.append(len(invoke_csv(relay, batch)))
             finally:
                 relay.close()
 
-        senders = [threading.Thread(target=send_batches) for _ in range(3)]
+        senders = [threading.Thread(target=send_batches) for _ in range(concurrency)]
         for sender in senders:
             sender.start()
-        busy.wait(timeout=30)
+        for _ in senders:
+            assert in_flight.acquire(timeout=30)
         pinger = RelayClient(container.name)
-        timings = []
+        pings = []
         deadline = time.monotonic() + 8.0
         while time.monotonic() < deadline:
             started = time.monotonic()
-            status = pinger.request("GET", "/ping", timeout=PING_LIMIT_SECONDS).status
-            timings.append((status, time.monotonic() - started))
+            response = pinger.request("GET", "/ping", timeout=PING_LIMIT_SECONDS)
+            pings.append((response.status, response.seconds, time.monotonic() - started))
             time.sleep(0.05)
         pinger.close()
+        batches_during_pings = len(batch_counts)
         done.set()
         for sender in senders:
             sender.join(timeout=120)
-    assert batch_counts and set(batch_counts) == {len(rows)}
-    assert len(batch_counts) >= 3, "the batches did not keep the server busy"
-    assert all(status == 200 for status, _ in timings)
-    slowest = max(seconds for _, seconds in timings)
-    print(f"{len(timings)} pings under load: slowest {slowest * 1000:.0f} ms; "
-          f"{len(batch_counts)} batches of {len(rows)} rows")  # fmt: skip
+    assert set(batch_counts) == {len(rows)}
+    assert batches_during_pings >= concurrency, "the batches did not keep the server busy"
+    assert all(status == 200 for status, _, _ in pings)
+    slowest = max(seconds for _, seconds, _ in pings)
+    slowest_wall = max(wall for _, _, wall in pings)
+    print(f"{len(pings)} pings with {concurrency} batches of {len(rows)} rows in flight: "
+          f"slowest {slowest * 1000:.0f} ms at the server, {slowest_wall * 1000:.0f} ms through "
+          f"docker exec; {len(batch_counts)} batches answered")  # fmt: skip
     assert slowest < PING_LIMIT_SECONDS, f"slowest /ping took {slowest:.2f} s under load"
