@@ -36,9 +36,9 @@ def test_byoa_train_then_transform_with_the_image(
     features.parent.mkdir()
     frame = pd.read_csv(small_bank["validation"]).drop(columns=["y"]).iloc[:500]
     frame.to_csv(features, header=False, index=False)
-    model = tmp_path / "job" / "model.tar.gz"
+    model, output = tmp_path / "job" / "model.tar.gz", tmp_path / "out"
     transform = byoa("transform", "--image", image, "--model", str(model),
-                     "--input", str(features.parent), "--output", str(tmp_path / "out"))  # fmt: skip
+                     "--input", str(features.parent), "--output", str(output))  # fmt: skip
     assert transform.returncode == 0, transform.stderr[-3000:]
     lines = (tmp_path / "out" / "features.csv.out").read_text().splitlines()
     assert len(lines) == 500
