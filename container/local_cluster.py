@@ -9,6 +9,7 @@ scraped for metrics, as SageMaker's metrics come from the job's first host.
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -91,9 +92,15 @@ class ClusterResult:
 
 
 def cluster_environment(cluster: ClusterLayout, host: str, port: int) -> dict[str, str]:
+    """Each host's variables; the hosts share this machine's cores instead of oversubscribing."""
     addresses = ",".join(f"{name}={LOOPBACK}" for name in cluster.hosts)
     extra = {HOST_ADDRESSES_VARIABLE: addresses, MASTER_PORT_VARIABLE: str(port)}
-    return local_environment(cluster.host(host), extra)
+    threads = os.environ.get("OMP_NUM_THREADS") or str(max(1, cpu_count() // cluster.host_count))
+    return local_environment(cluster.host(host), {**extra, "OMP_NUM_THREADS": threads})
+
+
+def cpu_count() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def run_cluster(
