@@ -18,8 +18,9 @@ import numpy as np
 
 from algorithm.encoding import encode_labels, encode_table, fit_target, fit_transform
 from algorithm.features import EncodedFeatures, FeatureTransform
-from algorithm.table import read_chunks, read_table
+from algorithm.table import CHUNK_ROWS, count_lines, read_chunks, read_table
 from algorithm.target import Target
+from container.channels import ChannelReader
 from container.errors import DataError
 from container.hyperparameters import Hyperparameters
 from container.job import TrainingJob
@@ -64,8 +65,10 @@ def load_training_data(job: TrainingJob) -> TrainingData:
     hp = job.hyperparameters
     objective = hp.get_str("objective")
     regression = objective == "regression"
+    reader = job.channel("train")
     table = read_table(
-        read_chunks(job.channel("train")), "train", regression,
+        read_chunks(reader), "train", regression,
+        capacity=_capacity(reader),
         label=hp.get_str("label"),
         categorical=names(hp.get_str("categorical_columns")),
         numeric=names(hp.get_str("numeric_columns")),
@@ -77,13 +80,23 @@ def load_training_data(job: TrainingJob) -> TrainingData:
     validation_reader = job.optional_channel("validation")
     if validation_reader is None:
         return TrainingData(transform, target, train, None, folds(len(train), hp))
-    valid = read_table(read_chunks(validation_reader), "validation", regression, plan=table.plan)
+    valid = read_table(
+        read_chunks(validation_reader), "validation", regression,
+        plan=table.plan, capacity=_capacity(validation_reader),
+    )  # fmt: skip
     validation = Split(
         encode_table(transform, valid),
         encode_labels(target, valid, "validation"),
         np.arange(len(valid)),
     )
     return TrainingData(transform, target, train, validation, ())
+
+
+def _capacity(reader: ChannelReader) -> int:
+    """Rows to allocate for: the files' line count in File mode (a stream can be read once)."""
+    if reader.config.input_mode == "File":
+        return count_lines(reader)
+    return CHUNK_ROWS
 
 
 def names(text: str) -> list[str]:

@@ -69,7 +69,11 @@ class FeatureTransform:
         return EncodedFeatures(numeric, categorical)
 
     def _standardise(self, index: int, x: np.ndarray) -> np.ndarray:
-        return (x - self.means[index]) / self.scales[index]
+        """In float32, exactly as training standardised the column."""
+        column = x.astype(np.float32)
+        column -= np.float32(self.means[index])
+        column /= np.float32(self.scales[index])
+        return column
 
     def _ordered(self, records: Records) -> np.ndarray:
         values = records.values

@@ -104,17 +104,43 @@ class RawTable:
         return np.bincount(self.categorical[:, column], minlength=size)
 
 
+class RowStore:
+    """Rows appended into one preallocated array, grown (by doubling) only past its capacity.
+
+    Pages of ``np.empty`` that are never written are never resident, so a generous capacity
+    costs no memory; with the right capacity the rows are never copied.
+    """
+
+    def __init__(self, width: int, dtype: type, capacity: int) -> None:
+        self.array: np.ndarray = np.empty((max(capacity, 1), width), dtype=dtype)
+        self.rows = 0
+
+    def append(self, block: np.ndarray) -> None:
+        end = self.rows + len(block)
+        if end > len(self.array):
+            grown = np.empty((max(end, 2 * len(self.array)), self.array.shape[1]), self.array.dtype)
+            grown[: self.rows] = self.array[: self.rows]
+            self.array = grown
+        self.array[self.rows : end] = block
+        self.rows = end
+
+    def result(self) -> np.ndarray:
+        return self.array[: self.rows]
+
+
 class TableBuilder:
     """Accumulates chunks of one channel under a fixed column plan."""
 
-    def __init__(self, plan: ColumnPlan, source: str, regression: bool) -> None:
+    def __init__(
+        self, plan: ColumnPlan, source: str, regression: bool, capacity: int = CHUNK_ROWS
+    ) -> None:
         self.plan = plan
         self.source = source
         self.regression = regression
         self.codebooks = [Codebook() for _ in plan.categorical]
         self.label_codebook = None if regression else Codebook()
-        self.numeric: list[np.ndarray] = []
-        self.categorical: list[np.ndarray] = []
+        self.numeric = RowStore(len(plan.numeric), np.float32, capacity)
+        self.categorical = RowStore(len(plan.categorical), np.int32, capacity)
         self.labels: list[np.ndarray] = []
         self.rows = 0
 
@@ -126,20 +152,24 @@ class TableBuilder:
         codes = np.empty((len(chunk), len(self.plan.categorical)), dtype=np.int32)
         for i, name in enumerate(self.plan.categorical):
             codes[:, i] = self.codebooks[i].codes(chunk[name].to_numpy())
+        labels = self._labels(chunk[self.plan.label])
         self.numeric.append(numbers)
         self.categorical.append(codes)
-        self.labels.append(self._labels(chunk[self.plan.label]))
+        self.labels.append(labels)
         self.rows += len(chunk)
 
     def finish(self) -> RawTable:
         if self.rows == 0:
             raise DataError(f"{self.source} has no data rows")
-        numeric = _join(self.numeric, (0, len(self.plan.numeric)), np.float32)
-        categorical = _join(self.categorical, (0, len(self.plan.categorical)), np.int32)
         labels = np.concatenate(self.labels)
-        self.numeric, self.categorical, self.labels = [], [], []
+        self.labels = []
         return RawTable(
-            self.plan, numeric, categorical, self.codebooks, labels, self.label_codebook
+            self.plan,
+            self.numeric.result(),
+            self.categorical.result(),
+            self.codebooks,
+            labels,
+            self.label_codebook,
         )
 
     def _check_columns(self, chunk: pd.DataFrame) -> None:
@@ -191,14 +221,14 @@ def _shift_row(reason: str, offset: int) -> str:
     return f"{head}{marker}{int(number) + offset}{space}{rest}"
 
 
-def _join(parts: list[np.ndarray], empty: tuple[int, int], dtype: type) -> np.ndarray:
-    if not parts:
-        return np.zeros(empty, dtype=dtype)
-    if len(parts) == 1:
-        return parts[0]
-    joined = np.concatenate(parts)
-    parts.clear()
-    return joined
+def count_lines(reader: ChannelReader) -> int:
+    """Newlines in the channel's files: a bound on its rows that sizes the arrays up front."""
+    total = 0
+    for _, stream in reader.open_streams():
+        while block := stream.read(1 << 22):
+            total += block.count(b"\n")
+        total += 1
+    return total
 
 
 def read_chunks(reader: ChannelReader, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
@@ -239,14 +269,18 @@ def read_table(
     label: str = "",
     categorical: Sequence[str] = (),
     numeric: Sequence[str] = (),
+    capacity: int = CHUNK_ROWS,
 ) -> RawTable:
-    """All chunks as one RawTable; without a ``plan`` it is decided from the first chunk."""
+    """All chunks as one RawTable; without a ``plan`` it is decided from the first chunk.
+
+    ``capacity`` is the expected number of rows (``count_lines`` gives a bound).
+    """
     builder: TableBuilder | None = None
     for chunk in chunks:
         if builder is None:
             if plan is None:
                 plan = ColumnPlan.decide(chunk, _label_name(chunk, label), categorical, numeric)
-            builder = TableBuilder(plan, source, regression)
+            builder = TableBuilder(plan, source, regression, capacity)
         builder.add(chunk)
     if builder is None:
         raise DataError(f"{source} has no data rows")
