@@ -140,6 +140,7 @@ def test_two_hosts_reach_the_single_host_model(
     assert np.abs(together - alone).max() < 0.15
 
 
+@pytest.mark.slow
 def test_two_processes_on_one_host_equal_two_hosts(
     two_hosts: tuple[ClusterLayout, str], numeric_data: Path, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -157,6 +158,7 @@ def test_two_processes_on_one_host_equal_two_hosts(
     assert model_weights(layout) == model_weights(two_hosts[0].master)
 
 
+@pytest.mark.slow
 def test_a_stop_on_one_host_stops_both_and_the_restart_ends_the_same(
     two_hosts: tuple[ClusterLayout, str], numeric_data: Path, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
