@@ -20,6 +20,7 @@ from gunicorn.app.base import BaseApplication
 from container.errors import TrainingError
 from container.logs import configure_logging
 from container.plugin import load_algorithm
+from serve import balance
 from serve.app import create_app
 from serve.loading import unavailable_while_loading
 from serve.service import InferenceService
@@ -51,7 +52,7 @@ def gunicorn_options(settings: ServerSettings, service: InferenceService) -> dic
     return {
         "bind": [f"0.0.0.0:{settings.port}"],
         "workers": settings.workers,
-        "worker_class": "gthread",
+        "worker_class": "serve.balance.BalancedThreadWorker",
         "threads": settings.threads,
         "timeout": settings.timeout,
         "graceful_timeout": GRACEFUL_TIMEOUT_S,
@@ -64,6 +65,7 @@ def gunicorn_options(settings: ServerSettings, service: InferenceService) -> dic
         "proc_name": "byoa-serve",
         "control_socket_disable": True,
         "post_fork": _post_fork(settings.torch_threads),
+        "child_exit": balance.child_exit,
         "post_worker_init": _post_worker_init(service.clock, settings.timeout),
     }
 
@@ -117,6 +119,7 @@ def main() -> int:
         settings.port, settings.workers, settings.threads, settings.torch_threads,
         settings.max_payload_mb,
     )  # fmt: skip
+    balance.install(settings.workers)
     ModelServer(settings, service).run()
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import signal
 import time
 from collections.abc import Iterator
@@ -210,3 +211,41 @@ def test_an_inference_past_the_timeout_restarts_its_worker(model: TrainedModel) 
         assert post(server, model.csv(3), **CSV).status_code == 200
     finally:
         server.stop()
+
+
+def test_a_burst_of_kept_alive_connections_is_spread_over_the_workers(
+    probe: ServerProcess, model: TrainedModel
+) -> None:
+    body = model.csv(1)
+    assert probe.process is not None
+    deadline = time.monotonic() + 30
+    while len(children(probe.process.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)  # both workers past their start-up, polling their sockets
+    for _ in range(3):
+        connections = [http.client.HTTPConnection("127.0.0.1", probe.port) for _ in range(4)]
+        for connection in connections:
+            connection.connect()
+        pids = []
+        for connection in connections:
+            connection.request("POST", "/invocations", body, {**CSV, ATTRIBUTES: "reply=pid"})
+            response = connection.getresponse()
+            response.read()
+            pids.append(response.getheader(ATTRIBUTES))
+        for connection in connections:
+            connection.close()
+        assert len(set(pids)) == 2, f"4 connections served by workers {pids}"
+        time.sleep(0.5)
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found

@@ -1,0 +1,93 @@
+"""Spread connections evenly over the workers.
+
+All workers accept on one listening socket, and a kept-alive connection stays with the worker
+that accepted it. Left to the race for ``accept``, a burst of new connections (a load balancer
+opening its pool, batch transform's ``MaxConcurrentTransforms`` clients) can all land on one
+worker while another idles. Each worker publishes its open-connection count on a board in
+shared memory and stops accepting while it holds two more than the least-loaded other worker;
+the least-loaded worker always accepts, so a new connection (a ``/ping``) never waits for one.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from typing import Any
+
+from gunicorn.workers.gthread import ThreadWorker
+
+SLACK = 2
+
+
+class ConnectionBoard:
+    """Per-worker slots in shared memory: (pid, open connections); pid 0 marks a free slot."""
+
+    def __init__(self, workers: int) -> None:
+        self.size = 2 * workers + 2
+        self.cells = multiprocessing.RawArray("q", 2 * self.size)
+        self.lock = multiprocessing.Lock()
+
+    def claim(self, pid: int) -> int | None:
+        with self.lock:
+            for slot in range(self.size):
+                if self.cells[2 * slot] == 0:
+                    self.cells[2 * slot], self.cells[2 * slot + 1] = pid, 0
+                    return slot
+        return None
+
+    def release(self, pid: int) -> None:
+        with self.lock:
+            for slot in range(self.size):
+                if self.cells[2 * slot] == pid:
+                    self.cells[2 * slot], self.cells[2 * slot + 1] = 0, 0
+
+    def publish(self, slot: int, connections: int) -> None:
+        self.cells[2 * slot + 1] = connections
+
+    def fewest_elsewhere(self, slot: int) -> int | None:
+        counts = [
+            self.cells[2 * other + 1]
+            for other in range(self.size)
+            if other != slot and self.cells[2 * other] != 0
+        ]
+        return min(counts) if counts else None
+
+
+BOARD: ConnectionBoard | None = None
+
+
+def install(workers: int) -> ConnectionBoard:
+    """Create the board in the master, before the workers fork."""
+    global BOARD
+    BOARD = ConnectionBoard(workers)
+    return BOARD
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """gunicorn hook (master): free the slot of a worker that exited."""
+    if BOARD is not None:
+        BOARD.release(worker.pid)
+
+
+class BalancedThreadWorker(ThreadWorker):  # type: ignore[misc]
+    """gunicorn's ``gthread`` worker that accepts only while it is not ahead of the others."""
+
+    _slot: int | None = None
+    _limit: int = 1000
+
+    def init_process(self) -> None:
+        if BOARD is not None:
+            self._slot = BOARD.claim(os.getpid())
+        super().init_process()
+
+    @property
+    def worker_connections(self) -> int:
+        if BOARD is None or self._slot is None:
+            return self._limit
+        BOARD.publish(self._slot, self.nr_conns)
+        fewest = BOARD.fewest_elsewhere(self._slot)
+        return self._limit if fewest is None else min(self._limit, fewest + SLACK)
+
+    @worker_connections.setter
+    def worker_connections(self, value: int) -> None:
+        self._limit = value
