@@ -224,7 +224,8 @@ def run_epoch(session: Session, state: MemberState) -> None:
     state.epoch += 1
 
 
-def train_step(session: Session, state: MemberState, rows: torch.Tensor) -> float:
+def train_step(session: Session, state: MemberState, rows: torch.Tensor) -> torch.Tensor:
+    """One gradient step on ``rows``; returns the loss without waiting for the device."""
     data = session.train
     numeric = data.numeric.index_select(0, rows)
     categorical = data.categorical.index_select(0, rows)
@@ -237,7 +238,8 @@ def train_step(session: Session, state: MemberState, rows: torch.Tensor) -> floa
     loss.backward()
     state.optimizer.step()
     state.schedule.step()
-    return float(loss.detach())
+    detached: torch.Tensor = loss.detach()
+    return detached
 
 
 def end_of_epoch(session: Session, state: MemberState) -> bool:
