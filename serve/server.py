@@ -3,7 +3,8 @@
 The master loads the algorithm and the model before it forks (so ``/ping`` is never 200 on an
 unloaded model and the workers share the model's pages), then freezes the heap so reference
 counting does not copy it. Workers are ``gthread``: inference holds one slot per worker while
-the worker's other threads keep answering ``/ping`` in milliseconds. Each worker gets
+the worker's other threads keep answering ``/ping`` in milliseconds, and new connections go to
+the worker holding the fewest (:mod:`serve.balance`). Each worker gets
 ``cores / workers`` torch threads so workers do not fight over cores. SIGTERM stops gracefully:
 in-flight requests finish within 25 s, inside SageMaker's 30 s before SIGKILL.
 """
