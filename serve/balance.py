@@ -10,11 +10,14 @@ the least-loaded worker always accepts, so a new connection (a ``/ping``) never 
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker
+
+log = logging.getLogger(__name__)
 
 SLACK = 2
 
@@ -56,10 +59,14 @@ class ConnectionBoard:
 BOARD: ConnectionBoard | None = None
 
 
-def install(workers: int) -> ConnectionBoard:
-    """Create the board in the master, before the workers fork."""
+def install(workers: int) -> ConnectionBoard | None:
+    """Create the board in the master, before the workers fork (None: shared memory refused)."""
     global BOARD
-    BOARD = ConnectionBoard(workers)
+    try:
+        BOARD = ConnectionBoard(workers)
+    except OSError as error:
+        log.warning("connections will not be balanced over workers: %s", error)
+        BOARD = None
     return BOARD
 
 
