@@ -213,8 +213,8 @@ def print_table(results: dict[str, object], workers: int) -> None:
     assert isinstance(ping, dict) and isinstance(floor, dict)
     print(f"\nbyoa vs classic stack: {os.cpu_count()} cores, {workers} workers each; "
           f"10,000-row body {results['body_10000_mb']:.1f} MB\n")  # fmt: skip
-    print(f"| {'measure':34} | {'classic':>14} | {'byoa':>14} | {'ratio':>7} | target |")
-    print(f"|{'-' * 36}|{'-' * 16}|{'-' * 16}|{'-' * 9}|--------|")
+    print(f"| {'measure':38} | {'classic':>14} | {'byoa':>14} | {'ratio':>7} | target  |")
+    print(f"|{'-' * 40}|{'-' * 16}|{'-' * 16}|{'-' * 9}|---------|")
     for rows, connections in SCENARIOS:
         c, b = load[str(rows)]["classic"], load[str(rows)]["byoa"]
         row(f"{rows} rows x{connections}: requests/s", c["rps"], b["rps"], b["rps"] / c["rps"],
@@ -242,7 +242,7 @@ def print_table(results: dict[str, object], workers: int) -> None:
 def row(label: str, classic: float | None, byoa: float, ratio: float | None, target: str) -> None:
     text = "" if classic is None else f"{classic:.1f}"
     ratio_text = "" if ratio is None else f"{ratio:.2f}"
-    print(f"| {label:34} | {text:>14} | {byoa:>14.1f} | {ratio_text:>7} | {target:6} |")
+    print(f"| {label:38} | {text:>14} | {byoa:>14.1f} | {ratio_text:>7} | {target:7} |")
 
 
 if __name__ == "__main__":
