@@ -20,6 +20,7 @@ from algorithm.evaluation import (
     confusion_matrix,
     metrics_for,
     precision_recall_curve,
+    roc_auc,
     roc_curve,
 )
 from algorithm.model_files import TrainedModel
@@ -67,14 +68,17 @@ def _binary_report(
         return part
     roc = roc_curve(labels, scores)
     pr = precision_recall_curve(labels, scores)
+    precision = average_precision(labels, scores)
+    auc = roc_auc(labels, scores)
     (folder / ROC).write_text(
-        unit_square_chart("ROC curve (validation)", "false positive rate", "true positive rate",
-                          roc.x, roc.y, diagonal=True)
+        unit_square_chart(f"ROC curve (validation, AUC {auc:.4f})", "false positive rate",
+                          "true positive rate", roc.x, roc.y, diagonal=True)
     )  # fmt: skip
     (folder / PRECISION_RECALL).write_text(
-        unit_square_chart("Precision-recall curve (validation)", "recall", "precision", pr.x, pr.y)
-    )
-    part["average_precision"] = average_precision(labels, scores)
+        unit_square_chart(f"Precision-recall curve (validation, AP {precision:.4f})", "recall",
+                          "precision", pr.x, pr.y)
+    )  # fmt: skip
+    part["average_precision"] = precision
     part["curves"] = {"roc": ROC, "precision_recall": PRECISION_RECALL}
     return part
 
