@@ -97,6 +97,8 @@ class TabularNetwork(nn.Module):
             nn.Embedding(c, size) for c, size in zip(config.cardinalities, sizes, strict=True)
         )
         width = self.encoding.width_out + 2 * len(config.edges) + sum(sizes)
+        self.input_width = width
+        self.encoding_slots = len(config.edges) * int(self.encoding.left.shape[1])
         self.body = nn.Sequential(
             *_hidden_layers(max(width, 1), config.hidden_units, config.depth, config.dropout)
         )

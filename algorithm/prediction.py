@@ -15,7 +15,8 @@ from algorithm.device import Placement
 from algorithm.network import TabularNetwork
 from algorithm.target import Target
 
-CHUNK_ROWS = 65_536
+MAX_CHUNK_ROWS = 65_536
+CHUNK_VALUES = 1 << 22  # floats in the widest per-chunk intermediate (16 MiB)
 
 
 def predict_rows(
@@ -32,12 +33,13 @@ def predict_rows(
     """
     where = placement or Placement(numeric.device, False)
     count = numeric.shape[0] if rows is None else rows.shape[0]
+    size = chunk_rows(networks)
     parts = []
     for network in networks:
         network.eval()
     with torch.inference_mode():
-        for start in range(0, count, CHUNK_ROWS):
-            chunk = _chunk(numeric, categorical, rows, start, where)
+        for start in range(0, count, size):
+            chunk = _chunk(numeric, categorical, rows, start, start + size, where)
             parts.append(_mean_output(networks, target, chunk, where).float().cpu())
     if not parts:
         width = len(target.classes) if target.objective == "multiclass" else 0
@@ -48,18 +50,26 @@ def predict_rows(
     return output
 
 
+def chunk_rows(networks: Sequence[TabularNetwork]) -> int:
+    """Rows per chunk, so that no intermediate of the widest layer input exceeds CHUNK_VALUES."""
+    if not networks:
+        return MAX_CHUNK_ROWS
+    widest = max(networks[0].input_width, networks[0].encoding_slots, 1)
+    return max(1, min(MAX_CHUNK_ROWS, CHUNK_VALUES // widest))
+
+
 def _chunk(
     numeric: torch.Tensor,
     categorical: torch.Tensor,
     rows: torch.Tensor | None,
     start: int,
+    stop: int,
     where: Placement,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     if rows is None:
-        stop = start + CHUNK_ROWS
         chosen = numeric[start:stop], categorical[start:stop]
     else:
-        index = rows[start : start + CHUNK_ROWS].to(numeric.device)
+        index = rows[start:stop].to(numeric.device)
         chosen = numeric.index_select(0, index), categorical.index_select(0, index)
     return chosen[0].to(where.device), chosen[1].to(where.device)
 

@@ -1,10 +1,10 @@
 """A channel's CSV read in chunks into compact arrays: one pass, no full text table in memory.
 
 pandas holds a whole CSV as float64 columns and one Python string per text field, several times
-the size of the float32 matrix the network needs. Here each chunk of ``CHUNK_ROWS`` rows is
-turned at once into float32 numbers (NaN where missing) and int32 category codes (0 where
-missing), appended, and dropped; the only text kept is each column's distinct values. Peak
-memory is about twice the float32 matrix (while the chunks are joined) plus one chunk.
+the size of the float32 matrix the network needs. Here each chunk of ``CHUNK_ROWS`` rows (fewer
+for wide files) is turned at once into float32 numbers (NaN where missing) and int32 category
+codes (0 where missing), written into arrays sized from a line count of the files, and dropped;
+the only text kept is each column's distinct values. Peak memory is the arrays plus one chunk.
 
 A column is numeric when pandas reads it as numbers in the first chunk, or when the
 ``numeric_columns`` hyperparameter names it; a later text value in a numeric column is an error
@@ -31,6 +31,7 @@ from container.channels import (
 from container.errors import DataError
 
 CHUNK_ROWS = 100_000
+CHUNK_CELLS = 5_000_000  # fewer rows per chunk for wide files
 
 log = logging.getLogger(__name__)
 
@@ -245,6 +246,8 @@ def _file_chunks(
     lines = head.decode("utf-8", errors="replace").splitlines()[:2]
     separator = detect_separator(lines[0] if lines else "")
     has_header = header if header is not None else looks_like_header(lines, separator)
+    fields = len(lines[0].split(separator)) if lines else 1
+    chunk_rows = max(1_000, min(chunk_rows, CHUNK_CELLS // fields))
     rows, columns = 0, 0
     try:
         for chunk in pd.read_csv(
