@@ -186,3 +186,13 @@ def test_a_thousand_columns(tmp_path: Path) -> None:
     assert len(model.transform.numeric) == 1000
     scores = predict_fn(Records(values[:5]), model).scores
     assert scores.shape == (5,) and np.isfinite(scores).all()
+
+
+def test_early_stopping_ends_a_network_that_stops_improving(tmp_path: Path) -> None:
+    rng = np.random.default_rng(6)
+    frame = pd.DataFrame({"y": rng.integers(0, 2, 400), "noise": rng.standard_normal(400)})
+    frame.to_csv(tmp_path / "train.csv", index=False)
+    hyperparameters = {**TINY, "label": "y", "epochs": "40", "early_stopping_patience": "2"}
+    _, stdout = train_ok(tmp_path / "job", {"train": tmp_path / "train.csv"}, hyperparameters)
+    epochs = len(re.findall(r"#metric validation:logloss=", stdout))
+    assert 3 <= epochs < 40
