@@ -17,15 +17,18 @@ from container.docker_runner import (
     unique_name,
 )
 from tests.conftest import FAST_HYPERPARAMETERS, make_job
-from tests.docker.conftest import CSV, TrainedJob, train_job
+from tests.docker.conftest import CSV, TrainedJob, extract_model, in_process_scores, train_job
 
 pytestmark = pytest.mark.docker
 
 
-def test_train_in_a_container_writes_model_tar_gz(trained: TrainedJob) -> None:
+def test_train_in_a_container_writes_model_tar_gz(
+    trained: TrainedJob, request_csv: bytes, tmp_path: Path
+) -> None:
     assert trained.result.status == "Completed"
     with tarfile.open(trained.layout.model_archive) as archive:
-        assert {"model.pt", "model.json"} <= set(archive.getnames())
+        assert all(not name.startswith(("/", "model/")) for name in archive.getnames())
+    assert_loadable(extract_model(trained.layout.model_archive, tmp_path / "model"), request_csv)
     assert 0.5 < trained.result.metrics["validation:auc"] <= 1.0
     assert not trained.layout.failure_file.exists()
 
@@ -51,7 +54,7 @@ def test_entrypoint_explains_an_unknown_command(image: str) -> None:
 
 
 def test_docker_stop_saves_the_model_and_exits_within_the_grace_period(
-    image: str, small_bank: dict[str, Path], tmp_path: Path
+    image: str, small_bank: dict[str, Path], request_csv: bytes, tmp_path: Path
 ) -> None:
     hyperparameters = {**FAST_HYPERPARAMETERS, "epochs": "1000",
                        "early_stopping_patience": "1000", "batch_size": "16"}  # fmt: skip
@@ -72,7 +75,14 @@ def test_docker_stop_saves_the_model_and_exits_within_the_grace_period(
     assert code == 0, log[-3000:]
     assert elapsed < TRAINING_GRACE_SECONDS / 2, f"stop took {elapsed:.1f} s"
     assert "received SIGTERM" in log
-    assert {"model.pt", "model.json"} <= {p.name for p in (layout.base_dir / "model").iterdir()}
+    assert_loadable(layout.base_dir / "model", request_csv)
+
+
+def assert_loadable(model_dir: Path, body: bytes) -> None:
+    """The saved state is a working model: ``model_fn`` loads it, ``predict_fn`` scores rows."""
+    scores = in_process_scores(model_dir, body)
+    assert len(scores) == body.count(b"\n")
+    assert ((scores >= 0.0) & (scores <= 1.0)).all()
 
 
 def _read_until_first_metric(process: subprocess.Popen[str]) -> str:
