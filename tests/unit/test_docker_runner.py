@@ -9,6 +9,7 @@ from container.local_tree import JobLayout
 
 
 def test_train_mounts_the_job_tree_as_opt_ml_without_network(tmp_path: Path) -> None:
+    tmp_path = tmp_path.resolve()
     command = train_command(JobLayout(tmp_path), ContainerOptions("img:1", user="0"), "n1")
     assert command[:2] == ["docker", "run"]
     assert command[command.index("--network") + 1] == "none"
@@ -18,6 +19,7 @@ def test_train_mounts_the_job_tree_as_opt_ml_without_network(tmp_path: Path) -> 
 
 
 def test_a_checkpoint_folder_is_mounted_where_checkpointconfig_says(tmp_path: Path) -> None:
+    tmp_path = tmp_path.resolve()
     layout = JobLayout(tmp_path / "job", checkpoint_dir=tmp_path / "ckpt")
     command = train_command(layout, ContainerOptions("img", user="0"), "n")
     volumes = [command[i + 1] for i, part in enumerate(command) if part == "--volume"]
@@ -26,6 +28,7 @@ def test_a_checkpoint_folder_is_mounted_where_checkpointconfig_says(tmp_path: Pa
 
 
 def test_hardening_options_reach_docker_run(tmp_path: Path) -> None:
+    tmp_path = tmp_path.resolve()
     options = ContainerOptions("img", user="1000:1000", read_only=True, environment={"A": "1"})
     command = train_command(JobLayout(tmp_path), options, "n")
     assert command[command.index("--user") + 1] == "1000:1000"
@@ -37,6 +40,7 @@ def test_hardening_options_reach_docker_run(tmp_path: Path) -> None:
 
 
 def test_serve_mounts_the_model_read_only_and_publishes_on_loopback_only(tmp_path: Path) -> None:
+    tmp_path = tmp_path.resolve()
     options = ContainerOptions("img", network="bridge", user="0")
     command = serve_command(tmp_path, options, "s", host_port=18080)
     assert command[command.index("--volume") + 1] == f"{tmp_path}:/opt/ml/model:ro"
@@ -45,6 +49,7 @@ def test_serve_mounts_the_model_read_only_and_publishes_on_loopback_only(tmp_pat
 
 
 def test_serve_publishes_the_bind_to_port_when_set(tmp_path: Path) -> None:
+    tmp_path = tmp_path.resolve()
     options = ContainerOptions(
         "img", network="bridge", environment={"SAGEMAKER_BIND_TO_PORT": "9000"}
     )
