@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DOCKERD_LOG="${DOCKERD_LOG:-/var/log/dockerd.log}"
-PACKAGES=(docker.io debootstrap ca-certificates docker-registry curl)
+PACKAGES=(docker.io debootstrap ca-certificates docker-registry curl wrk nginx-light)
 
 if [[ $EUID -ne 0 ]]; then
     echo "[setup] run as root: sudo bash $0" >&2
