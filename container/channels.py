@@ -50,11 +50,11 @@ class ChannelReader:
         """Every data file of the channel, recursively, sorted by relative path."""
         if not self.path.is_dir():
             raise DataError(f"channel {self.name!r}: folder {self.path} does not exist")
-        found = [
-            p for p in self.path.rglob("*")
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(self.path).parts)
-        ]  # fmt: skip
+        found = [p for p in self.path.rglob("*") if p.is_file() and not self._hidden(p)]
         return sorted(found, key=lambda p: p.relative_to(self.path).as_posix())
+
+    def _hidden(self, path: Path) -> bool:
+        return any(part.startswith(".") for part in path.relative_to(self.path).parts)
 
     def data_files(self) -> list[Path]:
         """The non-empty files; a DataError when there are none."""
@@ -79,7 +79,7 @@ class ChannelReader:
                 yield str(path.relative_to(self.path)), _maybe_gunzip(raw)
 
     def read_csv(self) -> pd.DataFrame:
-        """All CSV files of the channel as one table; columns are numbered when there is no header."""
+        """Every CSV file of the channel as one table; columns are numbered when headerless."""
         header = csv_header_parameter(self.content_type)
         frames = [
             _read_csv_stream(name, stream, header, self.name)

@@ -1,4 +1,4 @@
-"""Run a training job locally: the real ``train`` entrypoint as a child process on a laid-out tree."""
+"""Run a training job locally: the real ``train`` entrypoint as a child process on a tree."""
 
 from __future__ import annotations
 
@@ -39,7 +39,8 @@ class MetricScraper:
     """Reads metric values out of log lines with the generated ``MetricDefinitions`` regexes."""
 
     def __init__(self, spec: AlgorithmSpec) -> None:
-        self.patterns = [(d["Name"], re.compile(d["Regex"])) for d in metric_definitions(spec.metrics)]
+        definitions = metric_definitions(spec.metrics)
+        self.patterns = [(d["Name"], re.compile(d["Regex"])) for d in definitions]
         self.last: dict[str, float] = {}
 
     def feed(self, line: str) -> None:

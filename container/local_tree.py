@@ -71,7 +71,8 @@ class JobLayout:
         for folder in (config, self.base_dir / "model", self.base_dir / "output" / "data"):
             folder.mkdir(parents=True, exist_ok=True)
         self.failure_file.unlink(missing_ok=True)
-        _write_json(config / "hyperparameters.json", {k: str(v) for k, v in hyperparameters.items()})
+        as_strings = {name: str(value) for name, value in hyperparameters.items()}
+        _write_json(config / "hyperparameters.json", as_strings)
         _write_json(config / "inputdataconfig.json", {c.name: c.config() for c in channels})
         _write_json(config / "resourceconfig.json", self.resource_config())
         if self.checkpoint_dir is not None:

@@ -18,7 +18,7 @@ def export_sagemaker_variables() -> None:
         from sagemaker_training import environment
 
         variables = environment.Environment().to_env_vars()
-    except Exception as error:  # noqa: BLE001 - best effort: the job itself does not need them
+    except Exception as error:  # best effort: the job itself does not need them
         log.warning("SM_* variables not exported (sagemaker-training: %s)", error)
         return
     for key, value in variables.items():

@@ -57,7 +57,7 @@ def add_job_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--hp-file", type=Path, help="hyperparameters.json to start from")
     parser.add_argument("--output", type=Path, required=True,
-                        help="job folder: gets opt/ml/, model.tar.gz and output.tar.gz")  # fmt: skip
+                        help="job folder: gets opt/ml/, model.tar.gz, output.tar.gz")  # fmt: skip
 
 
 def channels_from(arguments: argparse.Namespace) -> list[ChannelInput]:
