@@ -7,13 +7,14 @@
 3. Checkpoints: size and write time, from the bundled algorithm's own log lines.
 
 Usage: python bench/scale/bench_scale.py [--rows-mb 64] [--repeats 3] [--hp NAME=VALUE]
-       [--skip-jobs]
+       [--job-repeats 1] [--skip-jobs]
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import math
 import multiprocessing
 import re
 import statistics
@@ -34,10 +35,12 @@ from container.local_job import run_job
 from container.local_pipe import FifoFeeder, feeding
 from container.local_tree import ChannelInput, JobLayout
 from container.plugin import load_algorithm
+from container.spec import AlgorithmSpec
 
 CHECKPOINT_LINE = re.compile(r"checkpoint \d+ saved to \S+ \((\d+) bytes, ([0-9.]+) s\)")
 EPOCH_LINE = re.compile(r"#metric validation:auc=\S+ step=(\d+)")
 ENSEMBLE_LINE = re.compile(r"Member 1: best validation loss")
+BENCH_LINE = re.compile(r"bench wall=(\S+) auc=(\S+)")
 
 
 def synthetic_csv(path: Path, megabytes: int) -> Path:
@@ -126,41 +129,61 @@ def bank_channels(folder: Path) -> list[ChannelInput]:
     ]
 
 
-def training_jobs(overrides: dict[str, str]) -> None:
-    """The algorithm's default hyperparameters (label ``y``), plus ``--hp`` overrides."""
+def training_jobs(overrides: dict[str, str], repeats: int) -> None:
+    """The algorithm's defaults (label ``y``) plus ``--hp``; 1 and 2 hosts in alternating order.
+
+    Both get the same cores: one host uses them all, two hosts get half each (OMP_NUM_THREADS).
+    """
     spec = load_algorithm().spec
     hyperparameters = {"label": "y", **overrides}
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         channels = bank_channels(root)
         rows = len(pd.read_csv(channels[0].source))
-        print(
-            f"\n## Training on the bank data ({rows} train rows, hyperparameters {hyperparameters})"
-        )
-        print("| hosts | wall s | epochs | rows/s (rows x epochs / wall) | validation AUC |")
-        print("|---|---|---|---|---|")
-        log = io.StringIO()
-        single = JobLayout(root / "one")
-        single.create(channels, hyperparameters)
-        started = time.perf_counter()
-        result = run_job(single, spec, echo=log)
-        _row(1, time.perf_counter() - started, rows, log.getvalue(), result.metrics)
-        one_log = log.getvalue()
-        log = io.StringIO()
-        cluster = ClusterLayout(root / "two", 2)
-        cluster.create(channels, hyperparameters)
-        started = time.perf_counter()
-        pair = run_cluster(cluster, spec, echo=log)
-        _row(2, time.perf_counter() - started, rows, log.getvalue(), pair.master.metrics)
+        print(f"\n## Training on the bank data ({rows} train rows, {hyperparameters})")
+        print("| hosts | run | wall s | epochs | rows/s (rows x epochs / wall) | validation AUC |")
+        print("|---|---|---|---|---|---|")
+        one_log = ""
+        for run in range(repeats):
+            for hosts in (1, 2) if run % 2 == 0 else (2, 1):
+                log = _train(root / f"{hosts}-{run}", hosts, channels, hyperparameters, spec)
+                _row(hosts, run, rows, log)
+                one_log = log if hosts == 1 else one_log
         checkpoints(one_log)
 
 
-def _row(hosts: int, wall: float, rows: int, log: str, metrics: dict[str, float]) -> None:
+def _train(
+    root: Path,
+    hosts: int,
+    channels: list[ChannelInput],
+    hyperparameters: dict[str, str],
+    spec: AlgorithmSpec,
+) -> str:
+    """The job's log, with the wall time and the final AUC appended as a bench line."""
+    log = io.StringIO()
+    started = time.perf_counter()
+    if hosts == 1:
+        layout = JobLayout(root)
+        layout.create(channels, hyperparameters)
+        metrics = run_job(layout, spec, echo=log).metrics
+    else:
+        cluster = ClusterLayout(root, hosts)
+        cluster.create(channels, hyperparameters)
+        metrics = run_cluster(cluster, spec, echo=log).master.metrics
+    wall = time.perf_counter() - started
+    return f"{log.getvalue()}\nbench wall={wall} auc={metrics.get('validation:auc', math.nan)}\n"
+
+
+def _row(hosts: int, run: int, rows: int, log: str) -> None:
     """Epochs = validation metric lines, less the ensemble's closing line when there is one."""
     steps = [int(step) for step in EPOCH_LINE.findall(log)]
     epochs = len(steps) - (1 if ENSEMBLE_LINE.search(log) else 0)
-    auc = metrics.get("validation:auc", float("nan"))
-    print(f"| {hosts} | {wall:.1f} | {epochs} | {rows * epochs / wall:.0f} | {auc:.4f} |")
+    found = BENCH_LINE.search(log)
+    assert found is not None
+    wall, auc = float(found.group(1)), float(found.group(2))
+    print(
+        f"| {hosts} | {run + 1} | {wall:.1f} | {epochs} | {rows * epochs / wall:.0f} | {auc:.4f} |"
+    )
 
 
 def checkpoints(log: str) -> None:
@@ -181,12 +204,13 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--hp", action="append", default=[], metavar="NAME=VALUE",
                         help="hyperparameter override for the training jobs")  # fmt: skip
+    parser.add_argument("--job-repeats", type=int, default=1, help="runs of each training job")
     parser.add_argument("--skip-jobs", action="store_true", help="only the Pipe/File figures")
     arguments = parser.parse_args()
     np.random.seed(0)
     pipe_versus_file(arguments.rows_mb, arguments.repeats)
     if not arguments.skip_jobs:
-        training_jobs(dict(item.split("=", 1) for item in arguments.hp))
+        training_jobs(dict(item.split("=", 1) for item in arguments.hp), arguments.job_repeats)
     return 0
 
 
