@@ -35,7 +35,7 @@ from container.job import TrainingJob
 
 log = logging.getLogger(__name__)
 
-TRAIN_METRIC_ROWS = 10_000
+TRAIN_METRIC_ROWS = 4_096
 
 
 @dataclass(frozen=True)
