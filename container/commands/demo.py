@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from container import bank_data
+from container.commands import key_values
 from container.commands.demo_serve import serve_and_score
 from container.commands.train import print_result
 from container.local_job import run_job
@@ -19,7 +20,9 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         "demo", help="train the bundled algorithm on the bundled bank data and report"
     )
     parser.add_argument("--output", type=Path, default=Path("runs/demo"), help="work folder")
-    parser.add_argument("--epochs", default="20", help="the epochs hyperparameter")
+    parser.add_argument(
+        "--hp", action="append", metavar="NAME=VALUE", help="a hyperparameter (repeatable)"
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -28,13 +31,9 @@ def handle(arguments: argparse.Namespace) -> int:
     print(f"[demo] splitting the Bank Marketing data into {root / 'data'}", file=sys.stderr)
     train_csv, test_csv = bank_data.write_split(root / "data")
     layout = JobLayout(root / "job")
-    layout.create(
-        [
-            ChannelInput("train", train_csv, "text/csv"),
-            ChannelInput("validation", test_csv, "text/csv"),
-        ],
-        {"label": bank_data.LABEL, "epochs": arguments.epochs},
-    )
+    hyperparameters = {"label": bank_data.LABEL, **key_values(arguments.hp, "--hp")}
+    # No validation channel: the test rows stay unseen until the server scores them.
+    layout.create([ChannelInput("train", train_csv, "text/csv")], hyperparameters)
     print("[demo] training through the real train entrypoint", file=sys.stderr)
     result = run_job(layout, load_algorithm().spec)
     print_result(result, layout)
