@@ -17,6 +17,7 @@ int32 codes, one row per record.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -55,25 +56,32 @@ class FeatureTransform:
 
     def encode_records(self, records: Records) -> EncodedFeatures:
         values = self._ordered(records)
-        index = {name: i for i, name in enumerate(self.columns)}
-        numeric = np.empty((len(records), len(self.numeric)), dtype=np.float32)
-        for i, name in enumerate(self.numeric):
-            numeric[:, i] = self._standardise(
-                i, _records_column_as_float(values[:, index[name]], name)
-            )
+        numbers = _records_as_float(values[:, self._numeric_positions], self.numeric)
+        numeric = numbers.astype(np.float32)
+        numeric -= self._float32_means  # float32 element by element, exactly as in training
+        numeric /= self._float32_scales
         categorical = np.empty((len(records), len(self.categorical)), dtype=np.int32)
-        for i, (name, vocabulary) in enumerate(
-            zip(self.categorical, self.vocabularies, strict=True)
+        for i, (position, vocabulary) in enumerate(
+            zip(self._categorical_positions, self.vocabularies, strict=True)
         ):
-            categorical[:, i] = category_codes(values[:, index[name]], vocabulary)
+            categorical[:, i] = category_codes(values[:, position], vocabulary)
         return EncodedFeatures(numeric, categorical)
 
-    def _standardise(self, index: int, x: np.ndarray) -> np.ndarray:
-        """In float32, exactly as training standardised the column."""
-        column = x.astype(np.float32)
-        column -= np.float32(self.means[index])
-        column /= np.float32(self.scales[index])
-        return column
+    @cached_property
+    def _numeric_positions(self) -> list[int]:
+        return [self.columns.index(name) for name in self.numeric]
+
+    @cached_property
+    def _categorical_positions(self) -> list[int]:
+        return [self.columns.index(name) for name in self.categorical]
+
+    @cached_property
+    def _float32_means(self) -> np.ndarray:
+        return np.asarray(self.means, dtype=np.float32)
+
+    @cached_property
+    def _float32_scales(self) -> np.ndarray:
+        return np.asarray(self.scales, dtype=np.float32)
 
     def _ordered(self, records: Records) -> np.ndarray:
         values = records.values
@@ -147,16 +155,20 @@ def column_as_float(series: pd.Series, name: str, source: str) -> np.ndarray:
     return converted.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def _records_column_as_float(column: np.ndarray, name: str) -> np.ndarray:
-    if column.dtype.kind in "fiu":
-        return column.astype(np.float64)
-    text = np.where(column == "", "nan", column)
+def _records_as_float(block: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+    """The numeric columns of a request as float64 (NaN for empty fields); a BadRequest names
+    the first field that is not a number by its row and column."""
+    if block.dtype.kind in "fiu":
+        return block.astype(np.float64)
+    text = np.where(block == "", "nan", block)
     try:
         return text.astype(np.float64)
     except ValueError:
-        row = next(i for i, v in enumerate(text) if not _parses(v))
+        row, column = next(
+            (r, c) for r, c in np.ndindex(*text.shape) if not _parses(str(text[r, c]))
+        )
         raise BadRequest(
-            f"row {row + 1}, column {name!r}: {str(column[row])!r} is not a number"
+            f"row {row + 1}, column {names[column]!r}: {str(block[row, column])!r} is not a number"
         ) from None
 
 

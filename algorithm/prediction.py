@@ -36,7 +36,8 @@ def predict_rows(
     size = chunk_rows(networks)
     parts = []
     for network in networks:
-        network.eval()
+        if network.training:
+            network.eval()
     with torch.inference_mode():
         for start in range(0, count, size):
             chunk = _chunk(numeric, categorical, rows, start, start + size, where)

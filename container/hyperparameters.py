@@ -141,6 +141,10 @@ def parse_value(hyperparameter: Hyperparameter, raw: Any) -> Value:
 
 def _parse_integer(text: str) -> int:
     try:
+        return int(text)
+    except ValueError:
+        pass  # "1e3" and "10.0" are integers written as floats (tuning jobs write them so)
+    try:
         number = float(text)
     except ValueError:
         raise InvalidValue(f"{text!r} is not an integer") from None
