@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import inspect
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,6 +23,7 @@ from serve.context import RequestContext
 from serve.errors import InferenceError, UnsupportedMediaType
 from serve.media import MediaType, negotiate, parse_media_type
 from serve.settings import ServerSettings
+from serve.slot import FairSlot
 from serve.watchdog import InferenceClock
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ class InferenceService:
     algorithm: Algorithm
     model: Any
     settings: ServerSettings
-    slot: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(1))
+    slot: FairSlot = field(default_factory=FairSlot)
     clock: InferenceClock = field(default_factory=InferenceClock)
 
     def __post_init__(self) -> None:
