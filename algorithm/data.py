@@ -20,6 +20,7 @@ from algorithm.encoding import encode_labels, encode_table, fit_target, fit_tran
 from algorithm.features import EncodedFeatures, FeatureTransform
 from algorithm.table import CHUNK_ROWS, count_lines, read_chunks, read_table
 from algorithm.target import Target
+from container import distributed
 from container.channels import ChannelReader
 from container.errors import DataError
 from container.hyperparameters import Hyperparameters
@@ -75,6 +76,8 @@ def load_training_data(job: TrainingJob) -> TrainingData:
     )  # fmt: skip
     target = fit_target(table, objective)
     transform = fit_transform(table, hp.get_int("bins"), hp.get_int("seed"))
+    # Every rank encodes with rank 0's fit: the hosts of a ShardedByS3Key job see different rows.
+    target, transform = distributed.broadcast_object((target, transform))
     labels = encode_labels(target, table, "train")
     train = Split(encode_table(transform, table), labels, np.arange(len(table)))
     validation_reader = job.optional_channel("validation")

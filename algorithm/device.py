@@ -21,7 +21,7 @@ class Placement:
     @classmethod
     def choose(cls, num_gpus: int, mixed_precision: bool = True) -> Placement:
         if num_gpus > 0 and torch.cuda.is_available():
-            return cls(torch.device("cuda", 0), mixed_precision)
+            return cls(torch.device("cuda", torch.cuda.current_device()), mixed_precision)
         return cls(torch.device("cpu"), False)
 
     @contextlib.contextmanager

@@ -65,6 +65,9 @@ HYPERPARAMETERS = (
     integer("cpu_threads", "Threads for training on the CPU; 0 means torch's default (one per "
             "core). 1 is faster on a machine shared with other busy processes.", 0, 0, 1024),
     integer("seed", "Random seed; the same seed gives the same model on CPU.", 0, 0, 2**31 - 1),
+    integer("checkpoint_interval", "Epochs between checkpoints in the checkpoint folder (a stop "
+            "always checkpoints; 0 means only then); a restarted job resumes from the newest.",
+            1, 0, 1000),
 )  # fmt: skip
 
 METRICS = tuple(
@@ -91,9 +94,9 @@ SPEC = AlgorithmSpec(
     hyperparameters=HYPERPARAMETERS,
     channels=(
         Channel("train", "Training data: CSV, label by name (header) or first column.",
-                required=True, input_modes=(InputMode.FILE,)),
+                required=True, input_modes=(InputMode.FILE, InputMode.PIPE)),
         Channel("validation", "Data for early stopping and the evaluation report; same columns "
-                "as train.", required=False, input_modes=(InputMode.FILE,)),
+                "as train.", required=False, input_modes=(InputMode.FILE, InputMode.PIPE)),
     ),
     metrics=METRICS,
     request_content_types=(CSV, JSON, JSON_LINES, NPY),
@@ -102,5 +105,5 @@ SPEC = AlgorithmSpec(
                              "ml.c5.xlarge", "ml.c5.2xlarge", "ml.c5.4xlarge"),
     realtime_instance_types=("ml.m5.large", "ml.m5.xlarge", "ml.c5.large", "ml.c5.xlarge"),
     transform_instance_types=("ml.m5.large", "ml.m5.xlarge", "ml.c5.xlarge", "ml.c5.2xlarge"),
-    supports_distributed_training=False,
+    supports_distributed_training=True,
 )  # fmt: skip

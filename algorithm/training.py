@@ -17,11 +17,13 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
+from algorithm import checkpointing
 from algorithm.data import Split, TrainingData, load_training_data
 from algorithm.device import Placement
 from algorithm.evaluation import metrics_for
@@ -30,6 +32,7 @@ from algorithm.network import NetworkConfig, TabularNetwork
 from algorithm.prediction import predict_rows
 from algorithm.report import write_report
 from algorithm.target import Target
+from container import distributed
 from container.hyperparameters import Hyperparameters
 from container.job import TrainingJob
 
@@ -77,6 +80,9 @@ class MemberState:
     best_epoch: int = 0
     best_weights: dict[str, torch.Tensor] = field(default_factory=dict)
     bad_epochs: int = 0
+    batch: int = 0  # the batch of the current epoch to run next (non-zero after a resume)
+    done: bool = False  # early-stopped
+    trainer: nn.Module | None = None  # the network wrapped for DDP in a multi-process job
 
 
 @dataclass
@@ -91,6 +97,9 @@ class Session:
     validation: DeviceSplit | None
     loss_fn: nn.Module
     logged_steps: int = 0
+    finished: list[MemberState] = field(default_factory=list)  # what a checkpoint keeps
+    resume: dict[str, Any] | None = None  # the checkpoint this job resumes from
+    stopped: bool = False  # a stop reached every rank
 
 
 def train(job: TrainingJob) -> None:
@@ -104,10 +113,11 @@ def train(job: TrainingJob) -> None:
         hp.get_int("ensemble_size"), len(data.train), len(data.transform.numeric),
         len(data.transform.categorical), session.placement.device, data.validation_source,
     )  # fmt: skip
-    members: list[MemberState] = []
-    for member in range(hp.get_int("ensemble_size")):
+    session.resume = checkpointing.load(session)
+    members = session.finished = checkpointing.finished_members(session, new_member_state)
+    for member in range(len(members), hp.get_int("ensemble_size")):
         members.append(fit_member(session, member))
-        if job.stop.requested:
+        if checkpointing.stopping(session):
             break
     networks = [state.network for state in members]
     model = TrainedModel(
@@ -116,8 +126,10 @@ def train(job: TrainingJob) -> None:
     labels, predicted = evaluation_predictions(session, members)
     if len(members) > 1:
         _log_final_metrics(session, members, labels, predicted)
-    model.to_cpu().save(job.model_dir)
-    write_report(job.output_data_dir, model, labels, predicted, _report_source(data, len(members)))
+    if job.cluster.is_master:
+        model.to_cpu().save(job.model_dir)
+        report_source = _report_source(data, len(members))
+        write_report(job.output_data_dir, model, labels, predicted, report_source)
     log.info("Fitted in %.2f s", time.perf_counter() - started)
 
 
@@ -158,10 +170,18 @@ def fit_member(session: Session, member: int) -> MemberState:
     """Train one network; it ends with the weights of its best validation epoch."""
     hp = session.job.hyperparameters
     state = new_member_state(session, member)
-    for _ in range(hp.get_int("epochs")):
-        run_epoch(session, state)
-        stop_early = end_of_epoch(session, state)
-        if stop_early or session.job.stop.requested:
+    checkpointing.restore(session, state)
+    state.trainer = distributed.data_parallel(state.network)
+    interval = checkpointing.schedule(session)
+    while state.epoch < hp.get_int("epochs") and not state.done:
+        if not run_epoch(session, state):
+            break  # stopped part-way through the epoch; checkpointed there
+        state.done = end_of_epoch(session, state)
+        stopping = checkpointing.stopping(session)
+        last = state.done or state.epoch == hp.get_int("epochs")
+        if interval.due(state.epoch, stopping) or last:
+            checkpointing.save(session, state, state.generator.get_state())
+        if stopping:
             break
     if state.best_weights:
         state.network.load_state_dict(state.best_weights)
@@ -181,6 +201,10 @@ def new_member_state(session: Session, member: int) -> MemberState:
     device = session.placement.device
     fit_rows, validation = session.data.member_split(member)
     sample = np.random.RandomState(seed).permutation(len(fit_rows))[:TRAIN_METRIC_ROWS]
+    train_sample = np.sort(fit_rows[sample])
+    fit_rows = fit_rows[
+        distributed.channel_shard(len(fit_rows), session.job.cluster, _distribution(session))
+    ]
     torch.manual_seed(seed)
     network = TabularNetwork(session.config).to(device)
     optimizer = torch.optim.AdamW(
@@ -197,7 +221,7 @@ def new_member_state(session: Session, member: int) -> MemberState:
         member=member,
         fit_rows=torch.from_numpy(fit_rows).to(device),
         validation=_member_validation(session, validation),
-        train_sample=torch.from_numpy(np.sort(fit_rows[sample])).to(device),
+        train_sample=torch.from_numpy(train_sample).to(device),
         network=network,
         optimizer=optimizer,
         schedule=schedule,
@@ -213,15 +237,23 @@ def _member_validation(session: Session, split: Split) -> DeviceSplit:
     return DeviceSplit(train.numeric, train.categorical, train.labels, rows, split)
 
 
-def run_epoch(session: Session, state: MemberState) -> None:
+def run_epoch(session: Session, state: MemberState) -> bool:
+    """One pass over this process's rows; False when stopped part-way (then checkpointed)."""
     state.network.train()
-    for rows in _batches_of(session, state):
-        if session.job.stop.requested:
-            return
+    epoch_start = state.generator.get_state()
+    for index, rows in enumerate(_batches_of(session, state)):
+        if index < state.batch:
+            continue  # trained before the checkpoint this job resumed from
+        if checkpointing.stopping(session):
+            state.batch = index
+            checkpointing.save(session, state, epoch_start)
+            return False
         if rows.shape[0] < 2:
             continue  # batch normalisation needs two rows
         train_step(session, state, rows)
-    state.epoch += 1
+    state.epoch, state.batch = state.epoch + 1, 0
+    distributed.broadcast_buffers(state.network)
+    return True
 
 
 def train_step(session: Session, state: MemberState, rows: torch.Tensor) -> torch.Tensor:
@@ -231,7 +263,7 @@ def train_step(session: Session, state: MemberState, rows: torch.Tensor) -> torc
     categorical = data.categorical.index_select(0, rows)
     state.optimizer.zero_grad(set_to_none=True)
     with session.placement.autocast():
-        output = state.network(numeric, categorical).float()
+        output = (state.trainer or state.network)(numeric, categorical).float()
         loss = session.loss_fn(
             _for_loss(output, session.data.target), data.labels.index_select(0, rows)
         )
@@ -344,7 +376,15 @@ def _batches_of(session: Session, state: MemberState) -> tuple[torch.Tensor, ...
 
 
 def _batch_size(session: Session, rows: int) -> int:
-    return min(session.job.hyperparameters.get_int("batch_size"), max(rows, 1))
+    """Each of the job's processes takes its share of ``batch_size`` rows per step."""
+    share = math.ceil(
+        session.job.hyperparameters.get_int("batch_size") / session.job.cluster.world_size
+    )
+    return min(share, max(rows, 1))
+
+
+def _distribution(session: Session) -> str:
+    return session.job.channel("train").config.distribution
 
 
 def loss_function(target: Target, labels: np.ndarray, balance: bool) -> nn.Module:
