@@ -10,6 +10,7 @@ state from it. A stop (SIGTERM) on any host stops every rank at the same batch.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -17,9 +18,12 @@ import torch
 
 from container import distributed
 from container.checkpoints import CheckpointSchedule, CheckpointStore
+from container.errors import ConfigError
 
 if TYPE_CHECKING:
     from algorithm.training import MemberState, Session
+
+log = logging.getLogger(__name__)
 
 MEMBER_STEPS = 10**12
 EPOCH_STEPS = 10**6
@@ -36,7 +40,26 @@ def load(session: Session) -> dict[str, Any] | None:
     if session.job.cluster.is_master:
         checkpoint = CheckpointStore(session.job.checkpoint_dir).latest()
         state = checkpoint.state if checkpoint else None
-    return distributed.broadcast_object(state)
+        if checkpoint and state and state.get("settings") != settings(session):
+            error = ConfigError(
+                f"the checkpoint folder holds {checkpoint.path.name}, written by a job with other "
+                "hyperparameters or data columns; give this job its own CheckpointConfig S3Uri "
+                "or the hyperparameters of the job that wrote it"
+            )
+            distributed.broadcast_object(error)
+            raise error
+    received = distributed.broadcast_object(state)
+    if isinstance(received, ConfigError):
+        raise received
+    return received
+
+
+def settings(session: Session) -> dict[str, Any]:
+    """What must match for a checkpoint to be resumed: hyperparameters and network shape."""
+    values = {
+        k: str(v) for k, v in session.job.hyperparameters.items() if k != "checkpoint_interval"
+    }
+    return {"hyperparameters": values, "network": session.config.to_json()}
 
 
 def finished_members(
@@ -97,6 +120,7 @@ def save(session: Session, state: MemberState, generator: torch.Tensor) -> None:
         "cuda_rng": torch.cuda.get_rng_state() if session.placement.device.type == "cuda" else None,
     }  # fmt: skip
     content = {
+        "settings": settings(session),
         "member": state.member,
         "finished": [member.network.state_dict() for member in session.finished],
         "member_state": member,

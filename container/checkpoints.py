@@ -68,9 +68,9 @@ class CheckpointStore:
             os.fsync(stream.fileno())
         os.replace(temporary, final)
         _fsync_folder(self.folder)
-        self._prune()
-        seconds = time.perf_counter() - started
         size = final.stat().st_size
+        self._prune(keep=final)
+        seconds = time.perf_counter() - started
         log.info("checkpoint %d saved to %s (%d bytes, %.3f s)", step, final, size, seconds)
         return SavedCheckpoint(final, size, seconds)
 
@@ -94,9 +94,10 @@ class CheckpointStore:
                 return Checkpoint(step, path, state)
         return None
 
-    def _prune(self) -> None:
+    def _prune(self, keep: Path) -> None:
         for _, path in self.steps()[self.keep :]:
-            path.unlink(missing_ok=True)
+            if path != keep:
+                path.unlink(missing_ok=True)
 
 
 def _load(path: Path) -> dict[str, Any] | None:

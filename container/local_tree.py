@@ -75,11 +75,21 @@ class JobLayout:
         _write_json(config / "hyperparameters.json", as_strings)
         _write_json(config / "inputdataconfig.json", {c.name: c.config() for c in channels})
         _write_json(config / "resourceconfig.json", self.resource_config())
-        if self.checkpoint_dir is not None:
-            _write_json(config / "checkpointconfig.json", {"LocalPath": str(self.checkpoint_dir)})
+        self._checkpoint_config(config)
         for channel in channels:
             if channel.input_mode == "File":
                 copy_channel(channel.source, self.base_dir / "input" / "data" / channel.name)
+
+    def _checkpoint_config(self, config: Path) -> None:
+        """``checkpointconfig.json`` for a checkpoint folder; without one, SageMaker starts every
+        job with an empty ``/opt/ml/checkpoints``, so an earlier run's checkpoints are removed."""
+        if self.checkpoint_dir is not None:
+            _write_json(config / "checkpointconfig.json", {"LocalPath": str(self.checkpoint_dir)})
+            return
+        (config / "checkpointconfig.json").unlink(missing_ok=True)
+        default = self.base_dir / "checkpoints"
+        if default.is_dir() and not default.is_mount():
+            shutil.rmtree(default)
 
     def resource_config(self) -> dict[str, object]:
         return {

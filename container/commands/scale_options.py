@@ -91,10 +91,7 @@ def checked_hosts(arguments: argparse.Namespace) -> int:
         if arguments.hosts > 1:
             raise UsageError("--hosts with --image is not supported; see tests/docker/")
         if arguments.checkpoint_dir:
-            raise UsageError(
-                "--checkpoint-dir with --image is not supported; the container checkpoints to "
-                "OUTPUT/opt/ml/checkpoints, and a run on the same --output resumes from there"
-            )
+            raise UsageError("--checkpoint-dir with --image is not supported yet")
     return int(arguments.hosts)
 
 

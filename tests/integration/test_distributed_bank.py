@@ -114,3 +114,16 @@ def test_stopped_job_resumes_to_the_uninterrupted_model(
     assert f"resuming from checkpoint {saved.step} " in log.getvalue()
     assert "skipping checkpoint" in log.getvalue()
     assert same_weights(layout, reference[0])
+
+
+def test_a_checkpoint_of_other_settings_is_a_clear_failure(
+    small_bank: dict[str, Path], tmp_path: Path
+) -> None:
+    checkpoints = tmp_path / "checkpoints"
+    train_one(tmp_path / "first", bank_channels(small_bank), checkpoints)
+    layout = JobLayout(tmp_path / "second", checkpoint_dir=checkpoints)
+    layout.create(bank_channels(small_bank), {**HYPERPARAMETERS, "hidden_units": "16"})
+    result = run_job(layout, SPEC, echo=io.StringIO())
+    assert result.status == "Failed"
+    assert result.failure_reason is not None
+    assert "written by a job with other hyperparameters" in result.failure_reason.splitlines()[0]
