@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from container.checkpoints import CheckpointStore
+from container.local_job import pipe_feeders
+from container.local_pipe import feeding
 from container.local_tree import ChannelInput, JobLayout
 from tests.integration.scale_support import (
     FIXTURE_ALGORITHM,
@@ -163,3 +165,40 @@ def test_docker_stop_and_restart_on_the_same_checkpoints_ends_the_same(
     finally:
         cluster.remove()
     assert model_weights(cluster.layout("algo-1")) == model_weights(reference.layout("algo-1"))
+
+
+def test_two_containers_train_the_bundled_algorithm_on_the_bank_data(
+    image: str, network: str, small_bank: dict[str, Path], tmp_path: Path
+) -> None:
+    """The image's own algorithm (no mounted code): 2 hosts, File mode train and Pipe validation."""
+    hp = {"label": "y", "epochs": "3", "ensemble_size": "1", "hidden_units": "32",
+          "batch_size": "256"}  # fmt: skip
+    prefix = f"byoa-{secrets.token_hex(4)}"
+    channels = [ChannelInput("train", small_bank["train"], "text/csv"),
+                ChannelInput("validation", small_bank["validation"], "text/csv",
+                             input_mode="Pipe")]  # fmt: skip
+    layouts = {host: JobLayout(tmp_path / host, hosts=HOSTS, current_host=host) for host in HOSTS}
+    feeders = [f for layout in layouts.values() for f in pipe_feeders(layout, channels)]
+    try:
+        for host, layout in layouts.items():
+            layout.create(channels, hp)
+            started = docker(
+                "run", "--detach", "--name", f"{prefix}-{host}", "--hostname", host,
+                "--network", network, "--network-alias", host,
+                "--volume", f"{layout.base_dir}:/opt/ml", image, "train",
+            )  # fmt: skip
+            assert started.returncode == 0, started.stderr
+        with feeding(feeders):
+            codes = {h: docker("wait", f"{prefix}-{h}", timeout=400).stdout.strip() for h in HOSTS}
+        log = docker("logs", f"{prefix}-algo-1").stdout + docker("logs", f"{prefix}-algo-1").stderr
+        assert codes == {"algo-1": "0", "algo-2": "0"}, log[-3000:]
+    finally:
+        for host in HOSTS:
+            docker("rm", "--force", f"{prefix}-{host}")
+    assert "rank 0 of 2, master algo-1" in log
+    assert "channel validation: reading epoch 0 from FIFO /opt/ml/input/data/validation_0" in log
+    auc = [float(line.split("=")[1].split()[0]) for line in log.splitlines()
+           if line.startswith("#metric validation:auc=")]  # fmt: skip
+    assert auc and 0.85 < auc[-1] <= 1.0
+    assert (layouts["algo-1"].base_dir / "model" / "model.pt").exists()
+    assert not any((layouts["algo-2"].base_dir / "model").iterdir())
