@@ -60,6 +60,7 @@ HYPERPARAMETERS: list[tuple[str, str, bool, str, dict[str, Any] | None]] = [
     ("mixed_precision", "Categorical", False, "true", values("true", "false")),
     ("cpu_threads", "Integer", False, "0", ints("0", "1024")),
     ("seed", "Integer", False, "0", ints("0", "2147483647")),
+    ("checkpoint_interval", "Integer", False, "1", ints("0", "1000")),
 ]
 
 OBJECTIVES = [
@@ -108,14 +109,14 @@ def test_training_specification(request_: dict[str, Any]) -> None:
         "ml.m5.large", "ml.m5.xlarge", "ml.m5.2xlarge", "ml.m5.4xlarge",
         "ml.c5.xlarge", "ml.c5.2xlarge", "ml.c5.4xlarge",
     ]  # fmt: skip
-    assert training["SupportsDistributedTraining"] is False
+    assert training["SupportsDistributedTraining"] is True
     assert training["TrainingChannels"] == [
         {"Name": "train", "Description": SPEC.channel("train").description, "IsRequired": True,
          "SupportedContentTypes": ["text/csv"], "SupportedCompressionTypes": ["None", "Gzip"],
-         "SupportedInputModes": ["File"]},
+         "SupportedInputModes": ["File", "Pipe"]},
         {"Name": "validation", "Description": SPEC.channel("validation").description,
          "IsRequired": False, "SupportedContentTypes": ["text/csv"],
-         "SupportedCompressionTypes": ["None", "Gzip"], "SupportedInputModes": ["File"]},
+         "SupportedCompressionTypes": ["None", "Gzip"], "SupportedInputModes": ["File", "Pipe"]},
     ]  # fmt: skip
     assert training["SupportedTuningJobObjectiveMetrics"] == [
         {"MetricName": name, "Type": direction} for name, direction in OBJECTIVES
