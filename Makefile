@@ -56,6 +56,7 @@ bench-serve:
 
 ## bench-quality: byoa-tabular vs XGBoost (tutorial) and HistGradientBoosting (needs .[bench])
 bench-quality:
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/quality/bench_quality.py
 
 ## bench-memory: peak RSS and time of training on 1,000,000 rows x 60 columns (synthetic)
