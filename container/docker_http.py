@@ -8,7 +8,6 @@ published on 127.0.0.1. Both return the same :class:`HttpResponse`.
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 import subprocess
 import threading
@@ -16,6 +15,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from serve import client
 
 
 @dataclass(frozen=True)
@@ -61,18 +62,15 @@ class DirectClient:
         headers: Mapping[str, str] | None = None,
         timeout: float = 70.0,
     ) -> HttpResponse:
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         started = time.perf_counter()
         try:
-            connection.request(method, path, body=body, headers=dict(headers or {}))
-            response = connection.getresponse()
-            data = response.read()
+            reply = client.request(
+                f"http://{self.host}:{self.port}", method, path, body, dict(headers or {}), timeout
+            )
         except OSError as error:
             raise ConnectionError(f"{self.host}:{self.port}: {error}") from error
-        finally:
-            connection.close()
         elapsed = time.perf_counter() - started
-        return HttpResponse(response.status, data, dict(response.getheaders()), elapsed)
+        return HttpResponse(reply.status, reply.body, reply.headers, elapsed)
 
     def close(self) -> None:
         return None

@@ -10,12 +10,13 @@ each stdout line is the answer, with the time the server took as measured inside
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 import os
 import sys
 import time
 from typing import Any
+
+from serve import client
 
 DEFAULT_PORT = 8080
 
@@ -26,25 +27,22 @@ def server_port() -> int:
 
 def forward(request: dict[str, Any], port: int) -> dict[str, Any]:
     """One request (``method``, ``path``, ``headers``, base64 ``body``, ``timeout``) -> answer."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=request.get("timeout", 70))
     started = time.perf_counter()
     try:
-        connection.request(
+        reply = client.request(
+            f"http://127.0.0.1:{port}",
             request.get("method", "GET"),
             request.get("path", "/ping"),
-            body=base64.b64decode(request.get("body", "")),
-            headers=request.get("headers", {}),
+            base64.b64decode(request.get("body", "")),
+            request.get("headers", {}),
+            request.get("timeout", 70),
         )
-        response = connection.getresponse()
-        body = response.read()
     except OSError as error:
         return {"status": 0, "error": f"{type(error).__name__}: {error}", "seconds": 0.0}
-    finally:
-        connection.close()
     return {
-        "status": response.status,
-        "headers": dict(response.getheaders()),
-        "body": base64.b64encode(body).decode("ascii"),
+        "status": reply.status,
+        "headers": reply.headers,
+        "body": base64.b64encode(reply.body).decode("ascii"),
         "seconds": time.perf_counter() - started,
     }
 
