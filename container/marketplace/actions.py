@@ -47,41 +47,59 @@ def upload_data(aws: Aws | None, uploads: list[validation_data.Upload], run: Run
         validation_data.upload(aws.client("s3"), uploads)
 
 
+@dataclass(frozen=True)
+class Creation:
+    """A SageMaker resource to create and follow until its validation ends."""
+
+    operation: str  # CreateAlgorithm or CreateModelPackage
+    kind: str  # as the report names it
+    name: str
+    send: Callable[[Any], str]  # client -> ARN
+    describe: Callable[[Any], Callable[[], waiting.ResourceStatus]]
+    started: str  # what SageMaker does next
+    hint: str
+    next_steps: Callable[[str], list[str]]  # ARN -> the lines printed on success
+
+
 def create_algorithm(aws: Aws | None, request: Request, run: Run) -> int:
-    check_request("sagemaker", "CreateAlgorithm", request)
-    if run.dry_run or aws is None:
-        show_request("CreateAlgorithm", request, run.report)
-        return 0
-    client = aws.client("sagemaker")
     name = request["AlgorithmName"]
-    arn = client.create_algorithm(**request)["AlgorithmArn"]
-    run.report(f"created algorithm {arn}; SageMaker now scans the image and runs the validation")
-    if not run.wait:
-        return 0
-    status = waiting.wait(
-        waiting.describe_algorithm(client, name), f"algorithm {name}", run.poll, run.report,
+    return _create(aws, request, run, Creation(
+        "CreateAlgorithm", "algorithm", name,
+        send=lambda client: client.create_algorithm(**request)["AlgorithmArn"],
+        describe=lambda client: waiting.describe_algorithm(client, name),
+        started="SageMaker now scans the image and runs the validation",
         hint=f"check later with: aws sagemaker describe-algorithm --algorithm-name {name}",
-    )  # fmt: skip
-    return _conclude(status, run.report, algorithm_next_steps(arn), "algorithm")
+        next_steps=algorithm_next_steps,
+    ))  # fmt: skip
 
 
 def create_model_package(aws: Aws | None, request: Request, run: Run) -> int:
-    check_request("sagemaker", "CreateModelPackage", request)
+    name = request["ModelPackageName"]
+    return _create(aws, request, run, Creation(
+        "CreateModelPackage", "model package", name,
+        send=lambda client: client.create_model_package(**request)["ModelPackageArn"],
+        describe=lambda client: waiting.describe_model_package(client, name),
+        started="SageMaker now runs the batch-transform validation",
+        hint=f"check later with: aws sagemaker describe-model-package --model-package-name {name}",
+        next_steps=model_package_next_steps,
+    ))  # fmt: skip
+
+
+def _create(aws: Aws | None, request: Request, run: Run, creation: Creation) -> int:
+    check_request("sagemaker", creation.operation, request)
     if run.dry_run or aws is None:
-        show_request("CreateModelPackage", request, run.report)
+        show_request(creation.operation, request, run.report)
         return 0
     client = aws.client("sagemaker")
-    name = request["ModelPackageName"]
-    arn = client.create_model_package(**request)["ModelPackageArn"]
-    run.report(f"created model package {arn}; SageMaker now runs the batch-transform validation")
+    arn = creation.send(client)
+    run.report(f"created {creation.kind} {arn}; {creation.started}")
     if not run.wait:
         return 0
     status = waiting.wait(
-        waiting.describe_model_package(client, name), f"model package {name}", run.poll,
-        run.report,
-        hint=f"check later with: aws sagemaker describe-model-package --model-package-name {name}",
+        creation.describe(client), f"{creation.kind} {creation.name}", run.poll, run.report,
+        hint=creation.hint,
     )  # fmt: skip
-    return _conclude(status, run.report, model_package_next_steps(arn), "model package")
+    return _conclude(status, run.report, creation.next_steps(arn), creation.kind)
 
 
 def start_change_set(aws: Aws | None, request: Request, run: Run) -> int:
