@@ -9,7 +9,7 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, TextIO
+from typing import TextIO
 
 from container.environment import BASE_DIR_VARIABLE
 from container.failure import read_failure_reason
@@ -93,21 +93,20 @@ def _run(
     )
     stopped = False
     try:
-        for line in _lines(process):
-            stream.write(line)
-            scraper.feed(line)
+        _echo(process, stream, scraper)
     except KeyboardInterrupt:
         stopped = True
         process.send_signal(signal.SIGTERM)
-        for line in _lines(process):
-            stream.write(line)
-            scraper.feed(line)
+        _echo(process, stream, scraper)
     exit_code = process.wait()
     if exit_code == 0:
         layout.pack()
     return JobResult(exit_code, read_failure_reason(layout.failure_file), stopped, scraper.last)
 
 
-def _lines(process: subprocess.Popen[str]) -> IO[str]:
+def _echo(process: subprocess.Popen[str], stream: TextIO, scraper: MetricScraper) -> None:
+    """Copy the job's log to ``stream`` line by line, scraping metrics on the way."""
     assert process.stdout is not None
-    return process.stdout
+    for line in process.stdout:
+        stream.write(line)
+        scraper.feed(line)
