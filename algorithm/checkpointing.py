@@ -1,8 +1,9 @@
 """Spot-safe training for the bundled learner: checkpoint, agree on stopping, resume exactly.
 
 A checkpoint holds the finished ensemble members and the current member's whole training state
-(weights, AdamW and one-cycle state, best weights so far, the batch-order generator as it was at
-the start of the epoch to run next, the batch to start from, the global RNG for dropout), so a
+(weights, the optimizer's moments and step, best weights so far, the batch-order generator as
+it was at the start of the epoch to run next, the batch to start from, the global RNG for
+dropout), so a
 job stopped and started again on the same checkpoint folder ends with the same model as one
 that ran without a stop. Only rank 0 writes and reads checkpoints; the other ranks receive the
 state from it. A stop (SIGTERM) on any host stops every rank at the same batch.
@@ -85,7 +86,6 @@ def restore(session: Session, state: MemberState) -> None:
     member = saved["member_state"]
     state.network.load_state_dict(member["network"])
     state.optimizer.load_state_dict(member["optimizer"])
-    state.schedule.load_state_dict(member["schedule"])
     state.generator.set_state(member["generator"])
     state.epoch, state.batch, state.done = member["epoch"], member["batch"], member["done"]
     state.best_score, state.best_epoch = member["best_score"], member["best_epoch"]
@@ -111,7 +111,6 @@ def save(session: Session, state: MemberState, generator: torch.Tensor) -> None:
     member = {
         "network": state.network.state_dict(),
         "optimizer": state.optimizer.state_dict(),
-        "schedule": state.schedule.state_dict(),
         "generator": generator,
         "epoch": state.epoch, "batch": state.batch, "done": state.done,
         "best_score": state.best_score, "best_epoch": state.best_epoch,

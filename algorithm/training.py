@@ -2,8 +2,9 @@
 
 Each member is the network of ``algorithm.network`` trained with AdamW (Loshchilov and Hutter,
 2019, "Decoupled Weight Decay Regularization") under a one-cycle learning-rate schedule (Smith
-and Topin, 2019, "Super-Convergence"); members differ by seed and their averaged predictions
-form a deep ensemble (Lakshminarayanan, Pritzel and Blundell, 2017). Each member keeps the
+and Topin, 2019, "Super-Convergence"), both in ``algorithm.optimizer``; members differ by seed
+and their averaged predictions form a deep ensemble (Lakshminarayanan, Pritzel and Blundell,
+2017). Each member keeps the
 weights of its epoch with the best validation loss and stops after ``early_stopping_patience``
 epochs without improvement.
 
@@ -29,6 +30,7 @@ from algorithm.device import Placement
 from algorithm.evaluation import metrics_for
 from algorithm.model_files import TrainedModel
 from algorithm.network import NetworkConfig, TabularNetwork
+from algorithm.optimizer import OneCycleAdamW
 from algorithm.prediction import predict_rows
 from algorithm.report import write_report
 from algorithm.target import Target
@@ -72,8 +74,7 @@ class MemberState:
     validation: DeviceSplit  # the rows it early-stops on
     train_sample: torch.Tensor  # up to TRAIN_METRIC_ROWS of fit_rows, for train: metrics
     network: TabularNetwork
-    optimizer: torch.optim.Optimizer
-    schedule: torch.optim.lr_scheduler.LRScheduler
+    optimizer: OneCycleAdamW
     generator: torch.Generator
     epoch: int = 0
     best_score: float = math.inf
@@ -207,15 +208,12 @@ def new_member_state(session: Session, member: int) -> MemberState:
     ]
     torch.manual_seed(seed)
     network = TabularNetwork(session.config).to(device)
-    optimizer = torch.optim.AdamW(
-        network.parameters(),
-        fused=True,
-        lr=hp.get_float("learning_rate"),
-        weight_decay=hp.get_float("weight_decay"),
-    )
     batches = math.ceil(len(fit_rows) / _batch_size(session, len(fit_rows)))
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, hp.get_float("learning_rate"), total_steps=hp.get_int("epochs") * max(1, batches)
+    optimizer = OneCycleAdamW(
+        network.parameters(),
+        hp.get_float("learning_rate"),
+        total_steps=hp.get_int("epochs") * max(1, batches),
+        weight_decay=hp.get_float("weight_decay"),
     )
     return MemberState(
         member=member,
@@ -224,7 +222,6 @@ def new_member_state(session: Session, member: int) -> MemberState:
         train_sample=torch.from_numpy(train_sample).to(device),
         network=network,
         optimizer=optimizer,
-        schedule=schedule,
         generator=torch.Generator().manual_seed(seed),
     )
 
@@ -261,7 +258,7 @@ def train_step(session: Session, state: MemberState, rows: torch.Tensor) -> torc
     data = session.train
     numeric = data.numeric.index_select(0, rows)
     categorical = data.categorical.index_select(0, rows)
-    state.optimizer.zero_grad(set_to_none=True)
+    state.optimizer.zero_grad()
     with session.placement.autocast():
         output = (state.trainer or state.network)(numeric, categorical).float()
         loss = session.loss_fn(
@@ -269,7 +266,6 @@ def train_step(session: Session, state: MemberState, rows: torch.Tensor) -> torc
         )
     loss.backward()
     state.optimizer.step()
-    state.schedule.step()
     detached: torch.Tensor = loss.detach()
     return detached
 
