@@ -20,7 +20,7 @@ def predict_fn(records: Records, model: TrainedModel) -> Predictions:
     """Scores, labels and class probabilities, with the transform saved at training time."""
     features = model.transform.encode_records(records)
     output = predict_rows(
-        model.networks,
+        model.fused or model.networks,
         model.target,
         torch.from_numpy(features.numeric),
         torch.from_numpy(features.categorical),

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import torch
 
+from algorithm.ensemble import FusedEnsemble
 from algorithm.features import FeatureTransform
 from algorithm.network import NetworkConfig, TabularNetwork
 from algorithm.target import Target
 
 WEIGHTS = "model.pt"
 METADATA = "model.json"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 @dataclass
@@ -28,6 +29,7 @@ class TrainedModel:
     config: NetworkConfig
     networks: list[TabularNetwork]
     threshold: float
+    fused: FusedEnsemble | None = None  # the members folded for inference, built by load()
 
     def to_cpu(self) -> TrainedModel:
         for network in self.networks:
@@ -49,6 +51,12 @@ class TrainedModel:
     @classmethod
     def load(cls, model_dir: Path) -> TrainedModel:
         metadata = json.loads((model_dir / METADATA).read_text())
+        version = metadata.get("format_version")
+        if version != FORMAT_VERSION:
+            raise ValueError(
+                f"{model_dir / METADATA} is model format {version}; this version of the algorithm "
+                f"reads format {FORMAT_VERSION}: train the model again with this image"
+            )
         config = NetworkConfig.from_json(metadata["network"])
         weights = torch.load(model_dir / WEIGHTS, weights_only=True, map_location="cpu")
         networks = []
@@ -56,10 +64,12 @@ class TrainedModel:
             network = TabularNetwork(config)
             network.load_state_dict(state)
             networks.append(network.eval())
+        target = Target.from_json(metadata["target"])
         return cls(
             transform=FeatureTransform.from_json(metadata["transform"]),
-            target=Target.from_json(metadata["target"]),
+            target=target,
             config=config,
             networks=networks,
             threshold=float(metadata["threshold"]),
+            fused=FusedEnsemble(networks, target.objective),
         )

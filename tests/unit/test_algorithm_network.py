@@ -1,4 +1,5 @@
-"""The piecewise-linear encoding, missing values in the network, and saved-model round trips."""
+"""The piecewise-linear encoding, the categorical embeddings, missing values in the network
+and saved-model round trips."""
 
 from __future__ import annotations
 
@@ -6,11 +7,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 import torch
 
+from algorithm import network as network_module
 from algorithm.encoding import fit_frame
 from algorithm.model_files import TrainedModel
-from algorithm.network import NetworkConfig, PiecewiseLinearEncoding, TabularNetwork
+from algorithm.network import (
+    CategoricalEmbeddings,
+    NetworkConfig,
+    PiecewiseLinearEncoding,
+    TabularNetwork,
+)
 from algorithm.target import Target
 
 
@@ -52,3 +60,31 @@ def test_saved_model_predicts_exactly_like_the_trained_one(tmp_path: Path) -> No
             assert torch.equal(before(*inputs), after(*inputs))
     assert loaded.threshold == 0.4 and loaded.transform == transform
     assert not np.isnan(encoded.numeric).any()
+
+
+def test_embeddings_concatenate_each_columns_vector_on_both_lookup_paths(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    torch.manual_seed(2)
+    embeddings = CategoricalEmbeddings((3, 20, 1), largest=4)
+    codes = torch.tensor([[0, 19, 0], [2, 5, 0], [1, 0, 0]], dtype=torch.int32)
+    table = embeddings.table.detach()
+    expected = torch.stack(
+        [
+            torch.cat([table[c0, 0:2], table[3 + c1, 2:6], table[23 + c2, 6:7]])
+            for c0, c1, c2 in codes
+        ]
+    )
+    assert embeddings.width_out == 7
+    torch.testing.assert_close(embeddings(codes), expected)
+    monkeypatch.setattr(network_module, "ONE_HOT_ROWS", 0)
+    torch.testing.assert_close(embeddings(codes), expected)
+
+
+def test_gradients_reach_only_each_columns_own_block() -> None:
+    embeddings = CategoricalEmbeddings((3, 2), largest=2)
+    embeddings(torch.tensor([[1, 0]])).sum().backward()
+    grad = embeddings.table.grad
+    assert grad is not None
+    assert grad[1].tolist() == [1.0, 1.0, 0.0] and grad[3].tolist() == [0.0, 0.0, 1.0]
+    assert grad[[0, 2, 4]].abs().sum() == 0
