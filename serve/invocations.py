@@ -1,0 +1,124 @@
+"""``/invocations`` as a plain WSGI application in front of the Flask app.
+
+Scoring one row takes about a tenth of a millisecond, and Flask's request and response objects
+cost more than that again, so the one route on the hot path does without them: the body comes
+straight from the WSGI input, the service answers, and the status and headers go straight to
+``start_response``. Every other path goes on to the Flask app (:mod:`serve.app`).
+
+SageMaker's rules for the route: bodies are capped by the payload limit (413, and the
+connection is closed rather than the rest of the body read); client mistakes are 4xx with a
+JSON message; a handler bug is a 500 whose request id is in the log and in ``X-Request-Id``, and
+the worker goes on serving; custom attributes are echoed back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any
+
+from serve.context import CUSTOM_ATTRIBUTES, RequestContext, activate
+from serve.errors import BadRequest, InferenceError, PayloadTooLarge
+from serve.service import InferenceService
+
+log = logging.getLogger(__name__)
+
+PATH = "/invocations"
+REQUEST_ID = "X-Request-Id"
+INFERENCE_ID_KEY = "HTTP_X_AMZN_SAGEMAKER_INFERENCE_ID"
+CUSTOM_ATTRIBUTES_KEY = "HTTP_X_AMZN_SAGEMAKER_CUSTOM_ATTRIBUTES"
+
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
+
+
+class InvocationsLane:
+    def __init__(self, service: InferenceService, fallback: WsgiApp) -> None:
+        self.service = service
+        self.fallback = fallback
+        self.limit = service.settings.max_payload_bytes
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != PATH:
+            return self.fallback(environ, start_response)
+        context = _context(environ)
+        if environ.get("REQUEST_METHOD") != "POST":
+            message = f"{PATH} takes POST, not {environ.get('REQUEST_METHOD')}"
+            return _error(start_response, 405, message, context, [("Allow", "POST")])
+        activate(context)
+        try:
+            answer = self.service.invoke(_body(environ, self.limit), context)
+        except PayloadTooLarge as error:
+            return _error(start_response, 413, error.message, context, [("Connection", "close")])
+        except InferenceError as error:
+            return _error(start_response, error.status_code, error.message, context)
+        except Exception:
+            log.exception("request %s: the handler failed", context.request_id)
+            message = "the algorithm's handler failed; see the log for this request id"
+            return _error(start_response, 500, message, context)
+        return _respond(start_response, 200, answer.body, answer.content_type, context)
+
+
+def _context(environ: Environ) -> RequestContext:
+    return RequestContext(
+        request_id=environ.get(INFERENCE_ID_KEY) or uuid.uuid4().hex,
+        custom_attributes=environ.get(CUSTOM_ATTRIBUTES_KEY, ""),
+        content_type=environ.get("CONTENT_TYPE", ""),
+        accept=environ.get("HTTP_ACCEPT", ""),
+    )
+
+
+def _body(environ: Environ, limit: int) -> bytes:
+    declared = environ.get("CONTENT_LENGTH")
+    length = int(declared) if declared and declared.isdigit() else None
+    if length is not None and length > limit:
+        raise PayloadTooLarge(_too_large(length, limit))
+    body: bytes = environ["wsgi.input"].read(limit + 1 if length is None else length)
+    if len(body) > limit:
+        raise PayloadTooLarge(_too_large(None, limit))
+    if not body:
+        raise BadRequest("empty body: send at least one record")
+    return body
+
+
+def _too_large(length: int | None, limit: int) -> str:
+    size = f"{length} bytes" if length is not None else "the body"
+    return (
+        f"{size} exceeds the payload limit of {limit // (1024 * 1024)} MB "
+        "(SAGEMAKER_MAX_PAYLOAD_IN_MB; 6 MB for real-time endpoints); send fewer records"
+    )
+
+
+def _error(
+    start_response: StartResponse,
+    status: int,
+    message: str,
+    context: RequestContext,
+    extra: list[tuple[str, str]] | None = None,
+) -> Iterable[bytes]:
+    body = json.dumps({"error": message, "status": status, "request_id": context.request_id})
+    headers = [(REQUEST_ID, context.request_id), *(extra or [])]
+    return _respond(start_response, status, body.encode(), "application/json", context, headers)
+
+
+def _respond(
+    start_response: StartResponse,
+    status: int,
+    body: bytes,
+    content_type: str,
+    context: RequestContext,
+    extra: list[tuple[str, str]] | None = None,
+) -> Iterable[bytes]:
+    headers = [("Content-Type", content_type), ("Content-Length", str(len(body))), *(extra or [])]
+    attributes = context.custom_attributes
+    if context.response_attributes is not None:
+        attributes = context.response_attributes
+    if attributes:
+        headers.append((CUSTOM_ATTRIBUTES, attributes))
+    start_response(STATUS_LINES[status], headers)
+    return [body]
