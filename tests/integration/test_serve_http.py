@@ -252,3 +252,23 @@ def test_request_over_the_payload_limit_is_413(server: ServerProcess) -> None:
 def test_unknown_headers_are_ignored(server: ServerProcess, model: TrainedModel) -> None:
     headers = {"X-Amzn-SageMaker-Target-Variant": "AllTraffic", "X-Whatever": "1", **CSV}
     assert post(server, model.csv(1), **headers).status_code == 200
+
+
+def test_other_methods_on_invocations_are_405_and_unknown_paths_404(server: ServerProcess) -> None:
+    response = requests.get(f"{server.url}/invocations", timeout=5)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST"
+    assert "POST" in error_of(response)
+    assert requests.post(f"{server.url}/nowhere", data=b"1", timeout=5).status_code == 404
+    assert requests.post(f"{server.url}/ping", data=b"1", timeout=5).status_code == 405
+
+
+def test_chunked_body_without_content_length_is_served(
+    server: ServerProcess, model: TrainedModel
+) -> None:
+    lines = model.csv(3).splitlines(keepends=True)
+    response = requests.post(
+        f"{server.url}/invocations", data=iter(lines), headers=CSV, timeout=30
+    )  # a generator body goes out with Transfer-Encoding: chunked
+    assert response.status_code == 200
+    assert len(response.text.splitlines()) == 3
