@@ -30,7 +30,8 @@ def output_space(logits: torch.Tensor, objective: str) -> torch.Tensor:
 
 
 class FusedEnsemble:
-    """Built once from trained members, on the CPU, for inference only (no gradients)."""
+    """Built once from trained members, on the CPU, for inference: its tensors are detached
+    copies, so calling it records no gradients whatever the grad mode."""
 
     def __init__(self, networks: Sequence[TabularNetwork], objective: str) -> None:
         lead = networks[0]
@@ -50,7 +51,6 @@ class FusedEnsemble:
         self.layers = [_stacked([m[k] for m in layers]) for k in range(1, len(layers[0]))]
         self.input_width = max(lead.input_width, self.first_bias.shape[0])
 
-    @torch.inference_mode()
     def __call__(self, numeric: torch.Tensor, categorical: torch.Tensor) -> torch.Tensor:
         features = numeric_features(self.encoding, numeric)
         hidden = torch.addmm(self.first_bias, features, self.numeric_weight)

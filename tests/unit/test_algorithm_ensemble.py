@@ -60,6 +60,8 @@ def test_fused_outputs_equal_the_members_average(
         fused = FusedEnsemble(networks, objective)(numeric, categorical)
     assert fused.shape == expected.shape
     torch.testing.assert_close(fused, expected, rtol=1e-5, atol=1e-5)
+    outside_inference_mode = FusedEnsemble(networks, objective)(numeric, categorical)
+    assert not outside_inference_mode.requires_grad
 
 
 def test_a_network_without_any_input_column_still_scores() -> None:
