@@ -105,8 +105,9 @@ def stopping(session: Session) -> bool:
 
 
 def save(session: Session, state: MemberState, generator: torch.Tensor) -> None:
-    """Checkpoint now; ``generator`` is the batch-order state of the epoch to run next."""
-    if not session.job.cluster.is_master:
+    """Checkpoint now; ``generator`` is the batch-order state of the epoch to run next. Only
+    a job with a CheckpointConfig saves: without one SageMaker keeps nothing of the folder."""
+    if not session.job.cluster.is_master or not session.job.checkpoints_kept:
         return
     member = {
         "network": state.network.state_dict(),

@@ -114,6 +114,8 @@ def train(job: TrainingJob) -> None:
         hp.get_int("ensemble_size"), len(data.train), len(data.transform.numeric),
         len(data.transform.categorical), session.placement.device, data.validation_source,
     )  # fmt: skip
+    if not job.checkpoints_kept:
+        log.info("No CheckpointConfig: this job writes no checkpoints (SageMaker would keep none)")
     session.resume = checkpointing.load(session)
     members = session.finished = checkpointing.finished_members(session, new_member_state)
     for member in range(len(members), hp.get_int("ensemble_size")):

@@ -70,6 +70,7 @@ class TrainingEnvironment:
     channels: Mapping[str, ChannelConfig]
     resources: ResourceConfig
     checkpoint_dir: Path
+    checkpoints_kept: bool  # the job has a CheckpointConfig: SageMaker syncs the folder to S3
 
     @classmethod
     def load(cls, base_dir: Path | None = None) -> TrainingEnvironment:
@@ -83,6 +84,7 @@ class TrainingEnvironment:
             channels={n: ChannelConfig.from_json(n, e) for n, e in channels_json.items()},
             resources=ResourceConfig.from_json(_read_json(config_dir / "resourceconfig.json", {})),
             checkpoint_dir=Path(checkpoint_json.get("LocalPath", base / "checkpoints")),
+            checkpoints_kept=(config_dir / "checkpointconfig.json").is_file(),
         )
 
     @property

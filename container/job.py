@@ -58,6 +58,8 @@ class TrainingJob:
     metrics: MetricLogger
     stop: StopFlag
     cluster: Cluster
+    # False without a CheckpointConfig: SageMaker keeps nothing written to checkpoint_dir then
+    checkpoints_kept: bool = True
 
     def channel(self, name: str) -> ChannelReader:
         if name not in self.channels:

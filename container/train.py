@@ -94,6 +94,7 @@ def build_job(environment: TrainingEnvironment, spec: AlgorithmSpec, stop: StopF
         metrics=MetricLogger(spec, enabled=cluster.is_master),
         stop=stop,
         cluster=cluster,
+        checkpoints_kept=environment.checkpoints_kept,
     )
 
 

@@ -19,7 +19,7 @@ import torch
 
 from algorithm import model_fn, predict_fn
 from algorithm.evaluation import roc_auc
-from container.local_tree import JobLayout
+from container.local_tree import ChannelInput, JobLayout
 from serve.records import Records
 from tests.conftest import FAST_HYPERPARAMETERS, make_job, run_train
 
@@ -196,3 +196,26 @@ def test_early_stopping_ends_a_network_that_stops_improving(tmp_path: Path) -> N
     _, stdout = train_ok(tmp_path / "job", {"train": tmp_path / "train.csv"}, hyperparameters)
     epochs = len(re.findall(r"#metric validation:logloss=", stdout))
     assert 3 <= epochs < 40
+
+
+def test_checkpoints_are_written_only_when_the_job_has_a_checkpoint_config(
+    tmp_path: Path,
+) -> None:
+    frame = synthetic(400)
+    frame["y"] = np.where(frame.pop("score") > 0, "yes", "no")
+    data = tmp_path / "train.csv"
+    frame.to_csv(data, index=False)
+    hyperparameters = {**TINY, "label": "y"}
+
+    plain = make_job(tmp_path / "plain", {"train": data}, hyperparameters)
+    result = run_train(plain)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "writes no checkpoints" in result.stderr
+    assert not list((plain.base_dir / "checkpoints").glob("checkpoint-*.pt"))
+
+    kept = tmp_path / "kept-checkpoints"
+    layout = JobLayout(tmp_path / "kept", checkpoint_dir=kept)
+    layout.create([ChannelInput("train", data)], hyperparameters)
+    result = run_train(layout)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert len(list(kept.glob("checkpoint-*.pt"))) >= 1
