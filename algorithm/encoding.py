@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from algorithm.binning import target_edges
 from algorithm.features import (
     MAX_CATEGORIES,
     EncodedFeatures,
@@ -25,7 +26,11 @@ from algorithm.target import Target
 from container.errors import DataError
 
 
-def fit_transform(table: RawTable, bins: int, seed: int) -> FeatureTransform:
+def fit_transform(
+    table: RawTable, bins: int, seed: int, labels: np.ndarray | None = None
+) -> FeatureTransform:
+    """Standardisation, bin edges and vocabularies; with ``labels`` (one-hot rows for classes)
+    the bins are target-aware (:mod:`algorithm.binning`), else quantiles."""
     plan = table.plan
     sample = sample_rows(len(table), seed)
     means, scales, edges = [], [], []
@@ -34,7 +39,12 @@ def fit_transform(table: RawTable, bins: int, seed: int) -> FeatureTransform:
         mean, scale = finite_mean(column), finite_scale(column)
         means.append(mean)
         scales.append(scale)
-        edges.append(quantile_edges((column[sample] - mean) / scale, bins))
+        standardised = (column[sample] - mean) / scale
+        if labels is None:
+            edges.append(quantile_edges(standardised, bins))
+        else:
+            min_leaf = max(1, len(sample) // (4 * bins))
+            edges.append(target_edges(standardised, labels[sample], bins, min_leaf))
     vocabularies = tuple(
         _vocabulary(table.codebooks[i], table.category_counts(i))
         for i in range(len(plan.categorical))
