@@ -20,6 +20,11 @@ writing included) and the fit inside it (from reading the data to the saved mode
 entrypoint logs it). Ratios are to XGBoost's fit in the same run. With ``--repeat 2`` byoa
 trains twice with the same seed and the table says whether the metrics agree to 4 decimals.
 
+A second table repeats all three with seeds ``0 .. --seeds - 1`` (XGBoost's row subsampling,
+HistGradientBoosting's early-stopping split, byoa's initialisation, folds and batch order) and
+prints each model's mean and spread: one seed moves these AUCs by a few 1e-4, as much as the
+models differ.
+
 Run: ``make bench-quality`` (needs ``pip install -e '.[bench]'``).
 """
 
@@ -96,13 +101,59 @@ def main(argv: list[str] | None = None) -> int:
                 run_byoa(Path(folder) / f"job{run}", train_csv, test, hyperparameters, run)
             )
     print_table(results, y_test, hyperparameters)
+    if arguments.seeds > 1:
+        print_seeds(seed_metrics(frame, train, test, y_test, hyperparameters, arguments))
     return 0
+
+
+def seed_metrics(
+    frame: pd.DataFrame,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    y: np.ndarray,
+    hyperparameters: dict[str, str],
+    arguments: argparse.Namespace,
+) -> dict[str, list[tuple[float, float]]]:
+    """(ROC AUC, log loss) of every model for each seed."""
+    metrics: dict[str, list[tuple[float, float]]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-quality-seeds-") as folder:
+        train_csv, _ = bank_data.write_split(Path(folder) / "data")
+        for seed in range(arguments.seeds):
+            with threadpool_limits(limits=arguments.threads):
+                runs = [
+                    run_xgboost(frame, train, test, arguments.threads, seed, repeats=1),
+                    run_hist_gradient_boosting(train, test, seed, repeats=1),
+                ]
+            seeded = {**hyperparameters, "seed": str(seed)}
+            runs.append(run_byoa(Path(folder) / f"seed{seed}", train_csv, test, seeded, 0))
+            for result in runs:
+                _, auc, loss = result.metrics(y)
+                metrics.setdefault(result.name.removesuffix(" run 1"), []).append((auc, loss))
+    return metrics
+
+
+def print_seeds(metrics: dict[str, list[tuple[float, float]]]) -> None:
+    seeds = len(next(iter(metrics.values())))
+    print(f"\nOver seeds 0..{seeds - 1}: mean (standard deviation) and the lowest AUC")
+    print(f"{'model':<24} {'ROC AUC':>17} {'log loss':>17} {'lowest AUC':>11}")
+    for name, pairs in metrics.items():
+        auc, loss = np.array(pairs).T
+        print(
+            f"{name:<24} {auc.mean():>8.4f} ({auc.std():.4f}) {loss.mean():>8.4f} "
+            f"({loss.std():.4f}) {auc.min():>11.4f}"
+        )
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--repeat", type=int, default=2, help="byoa runs with the same seed")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=5,
+        help="also run every model with seeds 0..N-1 and print means (1: skip)",
+    )
     parser.add_argument("--threads", type=int, default=1, help="CPU threads for every model")
     parser.add_argument("--hp", action="append", default=[], metavar="NAME=VALUE",
                         help="extra byoa hyperparameters")  # fmt: skip
@@ -124,16 +175,23 @@ def _timed(fit: Callable[[], object], repeats: int = 3) -> float:
 
 
 def run_xgboost(
-    frame: pd.DataFrame, train: pd.DataFrame, test: pd.DataFrame, threads: int
+    frame: pd.DataFrame,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    threads: int,
+    seed: int = 0,
+    repeats: int = 3,
 ) -> Result:
     dummies = pd.get_dummies(frame.drop(columns=[bank_data.LABEL]), dtype=np.float32)
     y = (frame[bank_data.LABEL] == "yes").astype(np.int64)
-    model = XGBClassifier(**TUTORIAL_XGBOOST, n_jobs=threads, random_state=0, verbosity=0)
-    seconds = _timed(lambda: model.fit(dummies.loc[train.index], y.loc[train.index]))
+    model = XGBClassifier(**TUTORIAL_XGBOOST, n_jobs=threads, random_state=seed, verbosity=0)
+    seconds = _timed(lambda: model.fit(dummies.loc[train.index], y.loc[train.index]), repeats)
     return Result("XGBoost (tutorial)", model.predict_proba(dummies.loc[test.index])[:, 1], seconds)
 
 
-def run_hist_gradient_boosting(train: pd.DataFrame, test: pd.DataFrame) -> Result:
+def run_hist_gradient_boosting(
+    train: pd.DataFrame, test: pd.DataFrame, seed: int = 0, repeats: int = 3
+) -> Result:
     def inputs(part: pd.DataFrame) -> pd.DataFrame:
         features = part.drop(columns=[bank_data.LABEL]).copy()
         for name in features.columns:
@@ -143,9 +201,9 @@ def run_hist_gradient_boosting(train: pd.DataFrame, test: pd.DataFrame) -> Resul
                 )
         return features
 
-    model = HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=0)
+    model = HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=seed)
     y = (train[bank_data.LABEL] == "yes").astype(np.int64)
-    seconds = _timed(lambda: model.fit(inputs(train), y))
+    seconds = _timed(lambda: model.fit(inputs(train), y), repeats)
     return Result("HistGradientBoosting", model.predict_proba(inputs(test))[:, 1], seconds)
 
 
