@@ -20,6 +20,7 @@ from gunicorn.workers.gthread import ThreadWorker
 log = logging.getLogger(__name__)
 
 SLACK = 2
+RECHECK_S = 0.01
 
 
 class ConnectionBoard:
@@ -98,3 +99,8 @@ class BalancedThreadWorker(ThreadWorker):  # type: ignore[misc]
     @worker_connections.setter
     def worker_connections(self, value: int) -> None:
         self._limit = value
+
+    def wait_for_and_dispatch_events(self, timeout: float) -> None:
+        """While not accepting, look at the board again every ``RECHECK_S``: nothing else may
+        wake this loop for a second (its connections can be busy in pool threads)."""
+        super().wait_for_and_dispatch_events(timeout if self._accepting else RECHECK_S)

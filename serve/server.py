@@ -3,8 +3,9 @@
 The master loads the algorithm and the model before it forks (so ``/ping`` is never 200 on an
 unloaded model and the workers share the model's pages), then freezes the heap so reference
 counting does not copy it. Workers are ``gthread``: inference holds one slot per worker while
-the worker's other threads keep answering ``/ping`` in milliseconds, and new connections go to
-the worker holding the fewest (:mod:`serve.balance`). Each worker gets
+the worker's other threads keep answering ``/ping`` in milliseconds, new connections go to
+the worker holding the fewest (:mod:`serve.balance`), and a kept-alive client's next request
+is served by the thread that answered the last one (:mod:`serve.worker`). Each worker gets
 ``cores / workers`` torch threads so workers do not fight over cores. SIGTERM stops gracefully:
 in-flight requests finish within 25 s, inside SageMaker's 30 s before SIGKILL.
 """
@@ -53,7 +54,7 @@ def gunicorn_options(settings: ServerSettings, service: InferenceService) -> dic
     return {
         "bind": [f"0.0.0.0:{settings.port}"],
         "workers": settings.workers,
-        "worker_class": "serve.balance.BalancedThreadWorker",
+        "worker_class": "serve.worker.ServingWorker",
         "threads": settings.threads,
         "timeout": settings.timeout,
         "graceful_timeout": GRACEFUL_TIMEOUT_S,

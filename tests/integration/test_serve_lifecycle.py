@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import signal
+import socket
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -249,3 +250,28 @@ def children(pid: int) -> list[int]:
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
                 found.append(int(entry.name))
     return found
+
+
+def test_pipelined_requests_on_one_connection_are_answered_in_order(
+    probe: ServerProcess, model: TrainedModel
+) -> None:
+    """Two requests in one write: the second is read ahead with the first and still served."""
+    bodies = [model.csv(1), model.csv(2)]
+    requests_bytes = b"".join(
+        b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+        for body in bodies
+    )
+    with socket.create_connection(("127.0.0.1", probe.port), timeout=10) as connection:
+        connection.sendall(requests_bytes)
+        reader = connection.makefile("rb")
+        for body in bodies:
+            status = reader.readline()
+            headers = dict(
+                line.decode().rstrip("\r\n").split(": ", 1)
+                for line in iter(reader.readline, b"\r\n")
+            )
+            answer = reader.read(int(headers["Content-Length"]))
+            assert status.startswith(b"HTTP/1.1 200"), status
+            assert len(answer.splitlines()) == len(body.splitlines())
