@@ -97,7 +97,6 @@ def load_service(settings: ServerSettings) -> InferenceService:
     log.info("loading the model from %s", settings.model_dir)
     model = algorithm.model_fn(settings.model_dir)
     service = InferenceService(algorithm, model, settings)
-    gc.collect()
     gc.freeze()
     return service
 
