@@ -4,9 +4,10 @@ Columns are numeric or categorical (``algorithm.table`` decides; ``algorithm.enc
 
 - Numeric columns are standardised with the training mean and deviation and kept as float32
   with NaN for missing values; the network turns NaN into a missing-value indicator. Each
-  numeric column also gets quantile bin edges (in standardised units) for the piecewise-linear
-  encoding of Gorishniy, Rubachev and Babenko (2022), "On Embeddings for Numerical Features in
-  Tabular Deep Learning" (NeurIPS 2022). A constant column gets no bins.
+  numeric column also gets bin edges (in standardised units: target-aware, see
+  ``algorithm.binning``, or quantiles) for the piecewise-linear encoding of Gorishniy,
+  Rubachev and Babenko (2022), "On Embeddings for Numerical Features in Tabular Deep Learning"
+  (NeurIPS 2022). A constant column gets no bins.
 - Categorical columns become int32 codes for embeddings: 0 is reserved for missing values and
   for categories unseen in training.
 

@@ -3,6 +3,7 @@ and saved-model round trips."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -88,3 +89,17 @@ def test_gradients_reach_only_each_columns_own_block() -> None:
     assert grad is not None
     assert grad[1].tolist() == [1.0, 1.0, 0.0] and grad[3].tolist() == [0.0, 0.0, 1.0]
     assert grad[[0, 2, 4]].abs().sum() == 0
+
+
+def test_a_model_of_another_format_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"y": [0, 1, 1, 0], "a": [0.1, 0.5, 0.9, 0.3]})
+    transform, _, _, _ = fit_frame(frame, "y", bins=4)
+    config = NetworkConfig(transform.edges, transform.cardinalities, 1, 8, 1, 0.0, 4)
+    model = TrainedModel(
+        transform, Target("binary", ("0", "1")), config, [TabularNetwork(config)], 0.5
+    )
+    model.save(tmp_path)
+    metadata = json.loads((tmp_path / "model.json").read_text())
+    (tmp_path / "model.json").write_text(json.dumps({**metadata, "format_version": 2}))
+    with pytest.raises(ValueError, match=r"model format 2; .* train the model again"):
+        TrainedModel.load(tmp_path)
