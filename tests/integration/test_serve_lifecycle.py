@@ -7,7 +7,7 @@ import signal
 import socket
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -275,3 +275,31 @@ def test_pipelined_requests_on_one_connection_are_answered_in_order(
             answer = reader.read(int(headers["Content-Length"]))
             assert status.startswith(b"HTTP/1.1 200"), status
             assert len(answer.splitlines()) == len(body.splitlines())
+
+
+def _busy_client(port: int, body: bytes, seconds: float) -> int:
+    """Requests back to back on one kept-alive connection (a process of its own: no GIL shared
+    with the other clients, so the next request follows the last answer at once)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    served, stop = 0, time.monotonic() + seconds
+    while time.monotonic() < stop:
+        connection.request("POST", "/invocations", body, CSV)
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200
+        served += 1
+    connection.close()
+    return served
+
+
+def test_more_busy_kept_alive_clients_than_threads_are_all_served(model: TrainedModel) -> None:
+    """A thread keeps serving its connection only while no other connection waits for one."""
+    server = start(model, {"SAGEMAKER_MODEL_SERVER_WORKERS": "1", "BYOA_SERVER_THREADS": "2"})
+    try:
+        server.wait_ready(timeout=120)
+        with ProcessPoolExecutor(4) as pool:
+            clients = [pool.submit(_busy_client, server.port, model.csv(1), 4.0) for _ in range(4)]
+            served = [client.result() for client in clients]
+        assert min(served) >= max(served) / 4, f"requests served per client: {served}"
+    finally:
+        server.stop()
