@@ -3,8 +3,12 @@
 Implements the ``/invocations`` rules: the request type must be one the spec declares (else
 415), the response type is negotiated from ``Accept`` among the spec's response types (else
 406), line-aligned outputs (CSV, JSON Lines) hold exactly one line per input record, and every
-answer names its ``Content-Type``. Inference runs one request at a time per worker (an
-inference slot), so the worker's other threads stay free for ``/ping``.
+answer names its ``Content-Type``. Decoding, inference and encoding run one request at a time
+per worker (an inference slot, granted in arrival order), so the worker's other threads stay
+free for ``/ping``. The slot covers decoding and encoding too: with one core per worker,
+overlapping them with another request's inference buys nothing, and threads contending for the
+GIL slowed the slot's holder (with the wider slot, 1 row x16: 7 % more requests/s, p99 10 %
+lower; 10,000 rows x4: 7 % more requests/s).
 """
 
 from __future__ import annotations
@@ -56,14 +60,14 @@ class InferenceService:
     def invoke(self, body: bytes, context: RequestContext) -> Answer:
         request_type = self._request_type(context.content_type)
         response_type = _negotiate(context.accept, self.response_types, self.default_accept)
-        data = self._decode(body, request_type, context)
         with self.slot:
+            data = self._decode(body, request_type, context)
             self.clock.begin(context.request_id)
             try:
                 prediction = self._predict_fn(data, self.model, context)
             finally:
                 self.clock.end()
-        return self._encode(prediction, data, response_type, context)
+            return self._encode(prediction, data, response_type, context)
 
     def _request_type(self, header: str) -> MediaType:
         if not header.strip():
