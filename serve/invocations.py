@@ -5,8 +5,8 @@ cost more than that again, so the one route on the hot path does without them: t
 straight from the WSGI input, the service answers, and the status and headers go straight to
 ``start_response``. Every other path goes on to the Flask app (:mod:`serve.app`).
 
-SageMaker's rules for the route: bodies are capped by the payload limit (413, and the
-connection is closed rather than the rest of the body read); client mistakes are 4xx with a
+SageMaker's rules for the route: bodies are capped by the payload limit (413, before the body
+is read when ``Content-Length`` already says it is too large); client mistakes are 4xx with a
 JSON message; a handler bug is a 500 whose request id is in the log and in ``X-Request-Id``, and
 the worker goes on serving; custom attributes are echoed back.
 """
@@ -53,8 +53,6 @@ class InvocationsLane:
         activate(context)
         try:
             answer = self.service.invoke(_body(environ, self.limit), context)
-        except PayloadTooLarge as error:
-            return _error(start_response, 413, error.message, context, [("Connection", "close")])
         except InferenceError as error:
             return _error(start_response, error.status_code, error.message, context)
         except Exception:
