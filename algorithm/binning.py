@@ -25,14 +25,15 @@ def target_edges(x: np.ndarray, y: np.ndarray, bins: int, min_leaf: int) -> tupl
         return ()
     targets = _as_matrix(y[finite][order])
     sums = np.vstack([np.zeros((1, targets.shape[1])), np.cumsum(targets, axis=0)])
+    leaf = max(min_leaf, 1)
     splits: list[float] = []
     heap: list[tuple[float, int, int, int]] = []
-    _push(heap, values, sums, 0, len(values), max(min_leaf, 1))
+    _push(heap, values, sums, 0, len(values), leaf)
     while heap and len(splits) < bins - 1:
         _, start, stop, cut = heapq.heappop(heap)
         splits.append(float(values[cut - 1] + values[cut]) / 2)
-        _push(heap, values, sums, start, cut, max(min_leaf, 1))
-        _push(heap, values, sums, cut, stop, max(min_leaf, 1))
+        _push(heap, values, sums, start, cut, leaf)
+        _push(heap, values, sums, cut, stop, leaf)
     edges = np.unique(np.array([values[0], *splits, values[-1]], dtype=np.float32))
     return tuple(float(e) for e in edges) if len(edges) > 1 else ()
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from algorithm.encoding import encode_labels, encode_table, fit_target, fit_transform
 from algorithm.features import EncodedFeatures, FeatureTransform
-from algorithm.table import CHUNK_ROWS, RawTable, count_lines, read_chunks, read_table
+from algorithm.table import CHUNK_ROWS, count_lines, read_chunks, read_table
 from algorithm.target import Target
 from container import distributed
 from container.channels import ChannelReader
@@ -74,13 +74,14 @@ def load_training_data(job: TrainingJob) -> TrainingData:
         categorical=names(hp.get_str("categorical_columns")),
         numeric=names(hp.get_str("numeric_columns")),
     )  # fmt: skip
-    target = fit_target(table, objective)
-    transform = fit_transform(
-        table, hp.get_int("bins"), hp.get_int("seed"), binning_labels(hp, target, table)
-    )
     # Every rank encodes with rank 0's fit: the hosts of a ShardedByS3Key job see different rows.
-    target, transform = distributed.broadcast_object((target, transform))
+    target = distributed.broadcast_object(fit_target(table, objective))
     labels = encode_labels(target, table, "train")
+    transform = distributed.broadcast_object(
+        fit_transform(
+            table, hp.get_int("bins"), hp.get_int("seed"), binning_labels(hp, target, labels)
+        )
+    )
     train = Split(encode_table(transform, table), labels, np.arange(len(table)))
     validation_reader = job.optional_channel("validation")
     if validation_reader is None:
@@ -97,11 +98,10 @@ def load_training_data(job: TrainingJob) -> TrainingData:
     return TrainingData(transform, target, train, validation, ())
 
 
-def binning_labels(hp: Hyperparameters, target: Target, table: RawTable) -> np.ndarray | None:
+def binning_labels(hp: Hyperparameters, target: Target, labels: np.ndarray) -> np.ndarray | None:
     """What target-aware bins split on (None: quantile bins): the label, one-hot for classes."""
     if hp.get_str("binning") != "target":
         return None
-    labels = encode_labels(target, table, "train")
     if target.objective == "multiclass":
         one_hot: np.ndarray = np.eye(target.outputs, dtype=np.float32)[labels]
         return one_hot

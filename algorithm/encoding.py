@@ -33,6 +33,8 @@ def fit_transform(
     the bins are target-aware (:mod:`algorithm.binning`), else quantiles."""
     plan = table.plan
     sample = sample_rows(len(table), seed)
+    sampled_labels = None if labels is None else labels[sample]
+    min_leaf = max(1, len(sample) // (4 * bins))  # a quarter of an even bin
     means, scales, edges = [], [], []
     for i in range(len(plan.numeric)):
         column = table.numeric[:, i].astype(np.float64)
@@ -40,11 +42,10 @@ def fit_transform(
         means.append(mean)
         scales.append(scale)
         standardised = (column[sample] - mean) / scale
-        if labels is None:
+        if sampled_labels is None:
             edges.append(quantile_edges(standardised, bins))
         else:
-            min_leaf = max(1, len(sample) // (4 * bins))
-            edges.append(target_edges(standardised, labels[sample], bins, min_leaf))
+            edges.append(target_edges(standardised, sampled_labels, bins, min_leaf))
     vocabularies = tuple(
         _vocabulary(table.codebooks[i], table.category_counts(i))
         for i in range(len(plan.categorical))
