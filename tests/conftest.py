@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pandas as pd
 import pytest
 
 from container import bank_data
+from container.local_job import TRAIN_COMMAND, local_environment
 from container.local_tree import ChannelInput, JobLayout
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -61,3 +64,20 @@ def run_train(
         [sys.executable, "-m", "container.train"],
         env=environment, capture_output=True, text=True, timeout=timeout, cwd=REPO_ROOT,
     )  # fmt: skip
+
+
+def stop_after_first_checkpoint(layout: JobLayout, checkpoints: Path, timeout: float = 120) -> str:
+    """Start the job's real ``train`` entrypoint, SIGTERM it once a checkpoint exists, and
+    return its log; the stopped job must exit 0."""
+    process = subprocess.Popen(
+        list(TRAIN_COMMAND), env=local_environment(layout),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + timeout
+    while not list(checkpoints.glob("checkpoint-*.pt")) and process.poll() is None:
+        assert time.monotonic() < deadline, "no checkpoint was written"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == 0, output[-3000:]
+    return output

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import io
 import logging
-import signal
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 import torch
 
 from container.checkpoints import CheckpointSchedule, CheckpointStore, checkpoint_name
-from container.local_job import TRAIN_COMMAND, local_environment, run_job
+from container.local_job import run_job
 from container.local_tree import ChannelInput, JobLayout
+from tests.conftest import stop_after_first_checkpoint
 from tests.fixtures.ddp_algorithm import SPEC
 from tests.integration.scale_support import (
     hyperparameters,
@@ -72,22 +70,6 @@ def _layout(root: Path, data: Path, checkpoints: Path, **values: object) -> JobL
     return layout
 
 
-def _stop_after_first_checkpoint(layout: JobLayout, checkpoints: Path) -> str:
-    """Start the job, SIGTERM it once a checkpoint exists, return its log."""
-    process = subprocess.Popen(
-        list(TRAIN_COMMAND), env=local_environment(layout),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while not list(checkpoints.glob("checkpoint-*.pt")) and process.poll() is None:
-        assert time.monotonic() < deadline, "no checkpoint was written"
-        time.sleep(0.05)
-    process.send_signal(signal.SIGTERM)
-    output, _ = process.communicate(timeout=120)
-    assert process.returncode == 0, output
-    return output
-
-
 def test_stopped_and_restarted_job_ends_with_the_uninterrupted_model(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -99,7 +81,7 @@ def test_stopped_and_restarted_job_ends_with_the_uninterrupted_model(
 
     checkpoints = tmp_path / "checkpoints"
     stopped = _layout(tmp_path / "job", data, checkpoints, **slow)
-    log = _stop_after_first_checkpoint(stopped, checkpoints)
+    log = stop_after_first_checkpoint(stopped, checkpoints)
     assert "received SIGTERM" in log
     saved = CheckpointStore(checkpoints).latest()
     assert saved is not None and saved.state["epoch"] < 4

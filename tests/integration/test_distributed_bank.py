@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import io
-import signal
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -14,8 +11,9 @@ import torch
 from algorithm import SPEC
 from container.checkpoints import CheckpointStore, checkpoint_name
 from container.local_cluster import ClusterLayout, run_cluster
-from container.local_job import TRAIN_COMMAND, JobResult, local_environment, run_job
+from container.local_job import JobResult, run_job
 from container.local_tree import ChannelInput, JobLayout
+from tests.conftest import stop_after_first_checkpoint
 
 pytestmark = pytest.mark.slow
 
@@ -92,17 +90,8 @@ def test_stopped_job_resumes_to_the_uninterrupted_model(
     checkpoints = tmp_path / "checkpoints"
     layout = JobLayout(tmp_path / "job", checkpoint_dir=checkpoints)
     layout.create(bank_channels(small_bank), HYPERPARAMETERS)
-    process = subprocess.Popen(
-        list(TRAIN_COMMAND), env=local_environment(layout),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 300
-    while not list(checkpoints.glob("checkpoint-*.pt")) and process.poll() is None:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    process.send_signal(signal.SIGTERM)
-    output = process.communicate(timeout=120)[0]
-    assert process.returncode == 0 and "received SIGTERM" in output, output[-3000:]
+    output = stop_after_first_checkpoint(layout, checkpoints, timeout=300)
+    assert "received SIGTERM" in output, output[-3000:]
     saved = CheckpointStore(checkpoints).latest()
     assert saved is not None and saved.state["member"] == 0, "stopped before the end"
     (checkpoints / checkpoint_name(10**15)).write_bytes(b"\x00" * 100)
