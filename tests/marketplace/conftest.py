@@ -13,10 +13,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
 import requests
+from botocore.stub import Stubber
 
 VENV_BIN = Path(sys.executable).parent
 REGION = "eu-west-1"
@@ -128,3 +132,14 @@ def registry(tmp_path: Path) -> Iterator[str]:
     address, process = start_registry(tmp_path / "registry-open")
     yield address
     stop(process)
+
+
+@contextmanager
+def stubbed_client(service: str, region: str = REGION) -> Iterator[tuple[Any, Stubber]]:
+    """A boto3 client whose answers come from a botocore ``Stubber`` (requests are checked
+    against the service model); every queued answer must have been used."""
+    client = boto3.client(service, region_name=region,
+                          aws_access_key_id="x", aws_secret_access_key="x")  # fmt: skip
+    with Stubber(client) as stub:
+        yield client, stub
+        stub.assert_no_pending_responses()

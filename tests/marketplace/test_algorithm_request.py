@@ -7,9 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from algorithm.spec import SPEC
 from container.marketplace.algorithm_request import Image, create_algorithm_request
@@ -19,6 +17,7 @@ from container.marketplace.validation_data import BANK_HYPERPARAMETERS, location
 from container.marketplace.validation_profile import ValidationSettings, algorithm_validation
 from container.metrics import metric_line
 from container.spec import Channel, continuous
+from tests.marketplace.conftest import stubbed_client
 
 IMAGE = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/byoa-tabular:1.0.0"
 DIGEST = "sha256:" + "ab" * 32
@@ -189,13 +188,10 @@ def test_validation_profile(request_: dict[str, Any]) -> None:
 
 def test_the_service_model_and_a_stubbed_client_accept_it(request_: dict[str, Any]) -> None:
     check_request("sagemaker", "CreateAlgorithm", request_)
-    client = boto3.client("sagemaker", region_name="eu-west-1",
-                          aws_access_key_id="x", aws_secret_access_key="x")  # fmt: skip
     arn = "arn:aws:sagemaker:eu-west-1:111122223333:algorithm/byoa-tabular"
-    with Stubber(client) as stub:
+    with stubbed_client("sagemaker", "eu-west-1") as (client, stub):
         stub.add_response("create_algorithm", {"AlgorithmArn": arn}, request_)
         assert client.create_algorithm(**request_)["AlgorithmArn"] == arn
-        stub.assert_no_pending_responses()
 
 
 def test_spec_instance_types_are_in_the_model_enumerations() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
@@ -13,6 +12,7 @@ from container.marketplace import actions
 from container.marketplace.change_set import NewVersion, add_version_request
 from container.marketplace.errors import MarketplaceError
 from container.marketplace.waiting import Poll
+from tests.marketplace.conftest import stubbed_client
 
 NAME = "byoa-tabular"
 ARN = f"arn:aws:sagemaker:eu-west-1:111122223333:algorithm/{NAME}"
@@ -52,11 +52,8 @@ class StubbedAws:
 
 @pytest.fixture
 def sagemaker() -> Iterator[tuple[Any, Stubber]]:
-    client = boto3.client("sagemaker", region_name="eu-west-1",
-                          aws_access_key_id="x", aws_secret_access_key="x")  # fmt: skip
-    with Stubber(client) as stub:
-        yield client, stub
-        stub.assert_no_pending_responses()
+    with stubbed_client("sagemaker", "eu-west-1") as stubbed:
+        yield stubbed
 
 
 def algorithm_description(
@@ -208,11 +205,8 @@ VERSION = NewVersion(
 
 @pytest.fixture
 def catalog() -> Iterator[tuple[Any, Stubber]]:
-    client = boto3.client("marketplace-catalog", region_name="us-east-1",
-                          aws_access_key_id="x", aws_secret_access_key="x")  # fmt: skip
-    with Stubber(client) as stub:
-        yield client, stub
-        stub.assert_no_pending_responses()
+    with stubbed_client("marketplace-catalog", "us-east-1") as stubbed:
+        yield stubbed
 
 
 def test_add_version_sends_the_exact_change_set(catalog: tuple[Any, Stubber]) -> None:
