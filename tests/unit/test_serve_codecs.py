@@ -19,13 +19,19 @@ def test_numeric_csv_takes_the_float32_path() -> None:
     np.testing.assert_array_equal(records.values, [[1, 2.5, -300], [4, np.nan, 6]])
 
 
-def test_large_numeric_csv_matches_the_small_path() -> None:
-    rows = np.round(np.random.default_rng(0).normal(size=(3000, 12)), 3)
+@pytest.mark.parametrize("count", [3, 300, 3000], ids=["small", "medium", "large"])
+def test_numeric_csv_of_every_size_is_parsed_exactly(count: int) -> None:
+    rows = np.round(np.random.default_rng(count).normal(size=(count, 12)), 3)
+    rows[1, 4] = np.nan
     buffer = io.StringIO()
     np.savetxt(buffer, rows, delimiter=",", fmt="%.3f")
-    body = buffer.getvalue().encode()
-    assert len(body) > csv_codec.SMALL_BODY
-    np.testing.assert_allclose(csv_codec.decode(body, {}).values, rows, rtol=1e-6)
+    body = buffer.getvalue().replace("nan", "").encode()
+    size = {3: (0, csv_codec.SMALL_BODY), 300: (csv_codec.SMALL_BODY, csv_codec.LARGE_BODY),
+            3000: (csv_codec.LARGE_BODY, 10**9)}[count]  # fmt: skip
+    assert size[0] <= len(body) < size[1]
+    values = csv_codec.decode(body, {}).values
+    assert values.dtype == np.float32
+    np.testing.assert_array_equal(values, rows.astype(np.float32))
 
 
 def test_text_fields_give_string_records() -> None:
@@ -177,8 +183,9 @@ def test_json_and_jsonlines_output() -> None:
     assert len(lines) == 2
 
 
-def test_ragged_rows_in_a_large_body_are_caught() -> None:
-    rows = ["1.5,2.5,3.5"] * 10_000
-    rows[5000], rows[6000] = "1.5,2.5", "1.5,2.5,3.5,4.5"
-    with pytest.raises(BadRequest, match="row 5001 has 2 columns but row 1 has 3"):
+@pytest.mark.parametrize("count", [100, 1000, 20_000], ids=["small", "medium", "large"])
+def test_ragged_rows_that_balance_the_comma_count_are_caught(count: int) -> None:
+    rows = ["1.5,2.5,3.5"] * count
+    rows[count // 2], rows[count // 2 + 10] = "1.5,2.5", "1.5,2.5,3.5,4.5"
+    with pytest.raises(BadRequest, match=f"row {count // 2 + 1} has 2 columns but row 1 has 3"):
         csv_codec.decode("\n".join(rows).encode(), {})
