@@ -17,6 +17,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -37,6 +38,13 @@ WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
 
 
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
 class InvocationsLane:
     def __init__(self, service: InferenceService, fallback: WsgiApp) -> None:
         self.service = service
@@ -49,17 +57,29 @@ class InvocationsLane:
         context = _context(environ)
         if environ.get("REQUEST_METHOD") != "POST":
             message = f"{PATH} takes POST, not {environ.get('REQUEST_METHOD')}"
-            return _error(start_response, 405, message, context, [("Allow", "POST")])
+            reply = error_reply(405, message, context, [("Allow", "POST")])
+        else:
+            try:
+                reply = self.answer(_body(environ, self.limit), context)
+            except PayloadTooLarge as error:
+                reply = error_reply(error.status_code, error.message, context)
+        start_response(STATUS_LINES[reply.status], reply.headers)
+        return [reply.body]
+
+    def answer(self, body: bytes, context: RequestContext) -> Reply:
+        """The reply to one ``POST /invocations`` whose body has been read in full."""
         activate(context)
         try:
-            answer = self.service.invoke(_body(environ, self.limit), context)
+            if not body:
+                raise BadRequest("empty body: send at least one record")
+            answer = self.service.invoke(body, context)
         except InferenceError as error:
-            return _error(start_response, error.status_code, error.message, context)
+            return error_reply(error.status_code, error.message, context)
         except Exception:
             log.exception("request %s: the handler failed", context.request_id)
             message = "the algorithm's handler failed; see the log for this request id"
-            return _error(start_response, 500, message, context)
-        return _respond(start_response, 200, answer.body, answer.content_type, context)
+            return error_reply(500, message, context)
+        return _reply(200, answer.body, answer.content_type, context)
 
 
 def _context(environ: Environ) -> RequestContext:
@@ -79,8 +99,6 @@ def _body(environ: Environ, limit: int) -> bytes:
     body: bytes = environ["wsgi.input"].read(limit + 1 if length is None else length)
     if len(body) > limit:
         raise PayloadTooLarge(_too_large(None, limit))
-    if not body:
-        raise BadRequest("empty body: send at least one record")
     return body
 
 
@@ -92,31 +110,28 @@ def _too_large(length: int | None, limit: int) -> str:
     )
 
 
-def _error(
-    start_response: StartResponse,
+def error_reply(
     status: int,
     message: str,
     context: RequestContext,
     extra: list[tuple[str, str]] | None = None,
-) -> Iterable[bytes]:
+) -> Reply:
     body = json.dumps({"error": message, "status": status, "request_id": context.request_id})
     headers = [(REQUEST_ID, context.request_id), *(extra or [])]
-    return _respond(start_response, status, body.encode(), "application/json", context, headers)
+    return _reply(status, body.encode(), "application/json", context, headers)
 
 
-def _respond(
-    start_response: StartResponse,
+def _reply(
     status: int,
     body: bytes,
     content_type: str,
     context: RequestContext,
     extra: list[tuple[str, str]] | None = None,
-) -> Iterable[bytes]:
+) -> Reply:
     headers = [("Content-Type", content_type), ("Content-Length", str(len(body))), *(extra or [])]
     attributes = context.custom_attributes
     if context.response_attributes is not None:
         attributes = context.response_attributes
     if attributes:
         headers.append((CUSTOM_ATTRIBUTES, attributes))
-    start_response(STATUS_LINES[status], headers)
-    return [body]
+    return Reply(status, headers, body)
