@@ -9,6 +9,9 @@ answering and serves the next request itself if one arrives; an idle connection 
 the main thread as before, so a waiting client never holds a thread for longer than that. A
 thread stays with its connection only while no other connection waits for a thread: with more
 busy clients than threads, every answer hands the thread on, as plain gthread does.
+
+A kept-alive connection's ``/invocations`` requests that arrive whole are answered by
+:mod:`serve.kept_alive`; everything else goes through gunicorn.
 """
 
 from __future__ import annotations
@@ -17,21 +20,43 @@ import select
 from typing import Any
 
 from serve.balance import BalancedThreadWorker
+from serve.invocations import InvocationsLane
+from serve.kept_alive import serve_whole_request
 
 LINGER_S = 0.002
 
 
 class ServingWorker(BalancedThreadWorker):
     def handle(self, conn: Any) -> Any:
-        result = super().handle(conn)
+        result = self._handle_one(conn)
         while (
             result is True
             and self.alive
             and self.tpool._work_queue.empty()
             and _next_request_arrives(conn, LINGER_S)
         ):
-            result = super().handle(conn)
+            result = self._handle_one(conn)
         return result
+
+    def _handle_one(self, conn: Any) -> Any:
+        if self._may_answer_directly(conn):
+            answered = serve_whole_request(conn, self.wsgi)
+            if answered is not None:
+                self.nr += 1
+                return answered
+        return super().handle(conn)
+
+    def _may_answer_directly(self, conn: Any) -> bool:
+        """A kept-alive HTTP/1.1 connection, in a worker that would keep it alive once more."""
+        return (
+            conn.initialized
+            and not conn.is_http2
+            and not self.cfg.is_ssl
+            and isinstance(self.wsgi, InvocationsLane)
+            and self.alive
+            and self.nr + 1 < self.max_requests
+            and len(self.keepalived_conns) < self.max_keepalived
+        )
 
 
 def _next_request_arrives(conn: Any, seconds: float) -> bool:
