@@ -7,8 +7,10 @@ balancer) sends requests that look alike: a request line, a handful of headers, 
 WSGI environ and a response object, and writes the head and the body in two system calls;
 for a one-row request that costs more CPU than the inference itself. Here such a request is
 read in one ``recv``, checked against a strict subset of HTTP/1.1, answered by the same
-:class:`~serve.invocations.InvocationsLane` as the WSGI path, and written in one ``sendall``
-with the head gunicorn would send.
+:class:`~serve.invocations.InvocationsLane` as the WSGI path, and written in one ``send`` with
+the head gunicorn would send. The write happens inside the worker's inference slot, so the
+next request in line starts only after it: threads taking turns rather than contending for
+the GIL served 10-40 % more requests per second (1 and 100 rows, 16 connections).
 
 Anything outside the subset goes to gunicorn untouched, the bytes already read put back
 first: another method or path, HTTP/1.0, ``Connection: close``, ``Transfer-Encoding``,
@@ -126,13 +128,24 @@ def serve_whole_request(conn: Any, lane: InvocationsLane) -> bool | None:
         return None
     if request.end < len(data):
         unreader.unread(data[request.end :])
-    reply = lane.answer(request.body, context_of(request))
     try:
-        conn.sock.setblocking(True)
-        conn.sock.sendall(encode_reply(reply))
+        with lane.service.slot:
+            response = encode_reply(lane.answer(request.body, context_of(request)))
+            sent = _send_what_fits(conn.sock, response)
+        if sent < len(response):
+            conn.sock.setblocking(True)
+            conn.sock.sendall(response[sent:])
     except OSError:
         return False
     return True
+
+
+def _send_what_fits(sock: socket.socket, data: bytes) -> int:
+    """Write without waiting; the slot is not held while a slow reader drains the rest."""
+    try:
+        return sock.send(data, socket.MSG_DONTWAIT)
+    except BlockingIOError:
+        return 0
 
 
 _date: tuple[int, str] = (0, "")

@@ -4,7 +4,9 @@ gunicorn does: on real sockets in this process, and through a real server on loo
 from __future__ import annotations
 
 import http.client
+import select
 import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -43,16 +45,17 @@ def lane(model: TrainedModel) -> InvocationsLane:
     return create_app(InferenceService(algorithm, algorithm.model_fn(model.model_dir), settings))
 
 
-def raw_request(body: bytes) -> bytes:
+def raw_request(body: bytes, accept: str = "text/csv") -> bytes:
     head = (
         "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
-        f"X-Amzn-SageMaker-Inference-Id: {REQUEST_ID}\r\nContent-Length: {len(body)}\r\n\r\n"
+        f"Accept: {accept}\r\nX-Amzn-SageMaker-Inference-Id: {REQUEST_ID}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
     )
     return head.encode() + body
 
 
 def expected_reply(lane: InvocationsLane, body: bytes) -> bytes:
-    context = RequestContext(REQUEST_ID, content_type="text/csv")
+    context = RequestContext(REQUEST_ID, content_type="text/csv", accept="text/csv")
     return without_date(encode_reply(lane.answer(body, context)))
 
 
@@ -116,6 +119,34 @@ def test_an_idle_connection_is_left_and_a_closed_one_is_dropped(
 
 
 Case = tuple[str, str, bytes, dict[str, str]]
+
+
+def test_a_client_slow_to_read_does_not_hold_the_inference_slot(
+    lane: InvocationsLane, model: TrainedModel, pair: tuple[socket.socket, SimpleNamespace]
+) -> None:
+    client, conn = pair
+    conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    client.sendall(raw_request(model.csv(300), accept="application/json; verbose=true"))
+    outcome: list[bool | None] = []
+    writer = threading.Thread(target=lambda: outcome.append(serve_whole_request(conn, lane)))
+    writer.start()
+    assert select.select([client], [], [], 10)[0], "no answer started"
+    taken = threading.Event()
+
+    def take_the_slot() -> None:
+        with lane.service.slot:
+            taken.set()
+
+    threading.Thread(target=take_the_slot).start()
+    assert taken.wait(timeout=10), "the slot stayed held while the answer waited for the reader"
+    assert writer.is_alive(), "the answer should still be waiting for the reader"
+    received = b""
+    while writer.is_alive() or select.select([client], [], [], 0)[0]:
+        received += client.recv(65536)
+    writer.join()
+    assert outcome == [True]
+    assert received.endswith(b"]}") and b"probabilities" in received
 
 
 def answer(connection: http.client.HTTPConnection, case: Case) -> Answer:

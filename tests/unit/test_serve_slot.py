@@ -53,3 +53,22 @@ def test_a_released_slot_is_free_again_and_exceptions_release_it() -> None:
     thread.start()
     assert acquired.wait(timeout=5)
     thread.join(timeout=5)
+
+
+def test_the_holder_may_enter_again_and_the_slot_is_freed_by_the_outer_exit() -> None:
+    slot = FairSlot()
+    others: list[str] = []
+
+    def other() -> None:
+        with slot:
+            others.append("served")
+
+    with slot:
+        with slot:
+            pass
+        thread = threading.Thread(target=other)
+        thread.start()
+        wait_for(lambda: slot.waiting == 1)
+        assert others == []  # the inner exit did not hand the slot on
+    thread.join(timeout=5)
+    assert others == ["served"]
