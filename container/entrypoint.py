@@ -8,6 +8,7 @@ period (120 s training, 30 s hosting). Anything else gets a usage message and ex
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable, Sequence
 
@@ -30,6 +31,7 @@ def _train() -> int:
 
 
 def _serve() -> int:
+    gc.disable()  # for the imports and the model load; serve.server.load_service resumes it
     from serve.server import main as serve_main
 
     return serve_main()

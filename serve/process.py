@@ -119,4 +119,4 @@ def ping(host: str, port: int, timeout: float = 2.0) -> int | None:
 
 def local_server_command() -> list[str]:
     """The server as the image's ``serve`` runs it, without Docker."""
-    return [sys.executable, "-m", "serve.server"]
+    return [sys.executable, "-m", "container.entrypoint", "serve"]

@@ -53,8 +53,8 @@ def environment(model_dir: Path, port: int, workers: int) -> dict[str, str]:
 
 def start_byoa(model_dir: Path, port: int, workers: int, log: Path) -> Stack:
     stack = Stack("byoa", port, started=time.perf_counter())
-    stack.processes.append(_spawn([sys.executable, "-m", "serve.server"],
-                                  environment(model_dir, port, workers), log))  # fmt: skip
+    command = [sys.executable, "-m", "container.entrypoint", "serve"]  # the image's ENTRYPOINT
+    stack.processes.append(_spawn(command, environment(model_dir, port, workers), log))
     return stack
 
 

@@ -104,6 +104,17 @@ def test_custom_attributes_reach_the_handler_which_may_answer_them(
     assert ATTRIBUTES not in plain.headers
 
 
+def test_workers_collect_garbage_once_the_paused_start_up_is_over(
+    probe: ServerProcess, model: TrainedModel
+) -> None:
+    """The entrypoint pauses the cyclic collector while it imports and loads; the workers
+    run with it on, the loaded heap frozen out of its way."""
+    response = post(probe, model.csv(1), **CSV, **{ATTRIBUTES: "reply=gc"})
+    enabled, frozen = (entry.split("=")[1] for entry in response.headers[ATTRIBUTES].split(";"))
+    assert enabled == "True"
+    assert int(frozen) > 100_000
+
+
 def start(model: TrainedModel, extra: dict[str, str]) -> ServerProcess:
     port = free_port()
     env = server_env(model.model_dir, port, {"BYOA_ALGORITHM": PROBE_ALGORITHM, **extra})
