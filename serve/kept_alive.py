@@ -75,7 +75,7 @@ def parse_whole_request(data: bytes) -> WholeRequest | None:
     if headers.get(b"connection", b"keep-alive").lower() != b"keep-alive":
         return None
     length = headers.get(b"content-length", b"")
-    if not length.isdigit():
+    if not length.isdigit() or len(length) > len(str(MAX_REQUEST_BYTES)):
         return None
     end = head_end + len(HEADER_END) + int(length)
     if end > len(data) or end > MAX_REQUEST_BYTES:

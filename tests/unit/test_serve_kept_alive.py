@@ -68,6 +68,7 @@ def test_pipelined_requests_are_taken_one_at_a_time() -> None:
         request(b"Content-Type: text/csv", b"content-type: application/json"),
         request(b"Content-Length : 4", length=False),
         request(b"Content-Length: +4", length=False),
+        request(b"Content-Length: " + b"9" * 5000, length=False),
         request(b" folded: value"),
         request(b"X-Bad: a\x01b"),
         request(b"X-Bad: a\rb"),
