@@ -82,12 +82,19 @@ class InvocationsLane:
         return _reply(200, answer.body, answer.content_type, context)
 
 
+def request_context(
+    inference_id: str, custom_attributes: str, content_type: str, accept: str
+) -> RequestContext:
+    """The request's context; its id is SageMaker's inference id, or a fresh one."""
+    return RequestContext(inference_id or uuid.uuid4().hex, custom_attributes, content_type, accept)
+
+
 def _context(environ: Environ) -> RequestContext:
-    return RequestContext(
-        request_id=environ.get(INFERENCE_ID_KEY) or uuid.uuid4().hex,
-        custom_attributes=environ.get(CUSTOM_ATTRIBUTES_KEY, ""),
-        content_type=environ.get("CONTENT_TYPE", ""),
-        accept=environ.get("HTTP_ACCEPT", ""),
+    return request_context(
+        environ.get(INFERENCE_ID_KEY, ""),
+        environ.get(CUSTOM_ATTRIBUTES_KEY, ""),
+        environ.get("CONTENT_TYPE", ""),
+        environ.get("HTTP_ACCEPT", ""),
     )
 
 

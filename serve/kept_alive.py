@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 import socket
 import time
-import uuid
 from dataclasses import dataclass
 from email.utils import formatdate
 from typing import Any
@@ -32,7 +31,7 @@ from typing import Any
 from gunicorn import SERVER
 
 from serve.context import CUSTOM_ATTRIBUTES, RequestContext
-from serve.invocations import PATH, STATUS_LINES, InvocationsLane, Reply
+from serve.invocations import PATH, STATUS_LINES, InvocationsLane, Reply, request_context
 
 MAX_REQUEST_BYTES = 64 * 1024
 MAX_HEADERS = 100  # gunicorn's limit_request_fields and limit_request_field_size
@@ -84,11 +83,11 @@ def parse_whole_request(data: bytes) -> WholeRequest | None:
 
 
 def context_of(request: WholeRequest) -> RequestContext:
-    return RequestContext(
-        request_id=request.header(b"x-amzn-sagemaker-inference-id") or uuid.uuid4().hex,
-        custom_attributes=request.header(CUSTOM_ATTRIBUTES.lower().encode()),
-        content_type=request.header(b"content-type"),
-        accept=request.header(b"accept"),
+    return request_context(
+        request.header(b"x-amzn-sagemaker-inference-id"),
+        request.header(CUSTOM_ATTRIBUTES.lower().encode()),
+        request.header(b"content-type"),
+        request.header(b"accept"),
     )
 
 
