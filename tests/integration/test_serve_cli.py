@@ -16,14 +16,9 @@ import pytest
 from algorithm import model_fn, predict_fn
 from serve.codecs.csv_codec import decode
 from tests.conftest import REPO_ROOT
-from tests.integration.serve_support import TrainedModel, free_port, trained_model
+from tests.integration.serve_support import TrainedModel, free_port
 
 BYOA = [sys.executable, "-m", "container.cli"]
-
-
-@pytest.fixture(scope="module")
-def model(tmp_path_factory: pytest.TempPathFactory, small_bank: dict[str, Path]) -> TrainedModel:
-    return trained_model(tmp_path_factory, small_bank)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,14 +13,9 @@ import requests
 from algorithm import model_fn, predict_fn
 from serve.codecs.csv_codec import decode
 from serve.process import ServerProcess
-from tests.integration.serve_support import TrainedModel, running_server, trained_model
+from tests.integration.serve_support import TrainedModel, running_server
 
 CSV = {"Content-Type": "text/csv"}
-
-
-@pytest.fixture(scope="module")
-def model(tmp_path_factory: pytest.TempPathFactory, small_bank: dict[str, Path]) -> TrainedModel:
-    return trained_model(tmp_path_factory, small_bank)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ import select
 import socket
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -22,15 +21,10 @@ from serve.kept_alive import MAX_REQUEST_BYTES, encode_reply, serve_whole_reques
 from serve.process import ServerProcess
 from serve.service import InferenceService
 from serve.settings import ServerSettings
-from tests.integration.serve_support import TrainedModel, running_server, trained_model
+from tests.integration.serve_support import TrainedModel, running_server
 
 REQUEST_ID = "kept-alive-test"
 Answer = tuple[int, list[tuple[str, str]], bytes]
-
-
-@pytest.fixture(scope="module")
-def model(tmp_path_factory: pytest.TempPathFactory, small_bank: dict[str, Path]) -> TrainedModel:
-    return trained_model(tmp_path_factory, small_bank)
 
 
 @pytest.fixture(scope="module")

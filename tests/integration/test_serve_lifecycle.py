@@ -21,17 +21,11 @@ from tests.integration.serve_support import (
     free_port,
     running_server,
     server_env,
-    trained_model,
 )
 
 CSV = {"Content-Type": "text/csv"}
 ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes"
 SAGEMAKER_PING_TIMEOUT_S = 2.0
-
-
-@pytest.fixture(scope="module")
-def model(tmp_path_factory: pytest.TempPathFactory, small_bank: dict[str, Path]) -> TrainedModel:
-    return trained_model(tmp_path_factory, small_bank)
 
 
 @pytest.fixture(scope="module")
