@@ -181,7 +181,8 @@ def test_a_stop_on_one_host_stops_both_and_the_restart_ends_the_same(
         time.sleep(0.05)
     processes["algo-2"].send_signal(signal.SIGTERM)
     outputs = {host: process.communicate(timeout=120)[0] for host, process in processes.items()}
-    assert {host: p.returncode for host, p in processes.items()} == {"algo-1": 0, "algo-2": 0}
+    codes = {host: process.returncode for host, process in processes.items()}
+    assert codes == {"algo-1": 0, "algo-2": 0}, {host: out[-3000:] for host, out in outputs.items()}
     assert "received SIGTERM" in outputs["algo-2"] and "received SIGTERM" not in outputs["algo-1"]
     saved = CheckpointStore(checkpoints).latest()
     assert saved is not None and saved.state["epoch"] < 4
