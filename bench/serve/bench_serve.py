@@ -59,7 +59,7 @@ def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=8, help="wrk duration per scenario")
     parser.add_argument("--workers", type=int, help="workers per stack (default: one per core)")
-    parser.add_argument("--starts", type=int, default=3, help="cold starts per stack (median)")
+    parser.add_argument("--starts", type=int, default=5, help="cold starts per stack (median)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     return parser.parse_args()
 
