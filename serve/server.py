@@ -5,7 +5,8 @@ unloaded model and the workers share the model's pages), then freezes the heap s
 collector does not copy it. The image's entrypoint starts ``serve`` with the cyclic collector
 paused until then: importing torch, pandas and Flask makes about 200,000 objects and little
 garbage, and the collector's passes over them took 12 % of the import time (1.71 s with them,
-1.50 s without, medians of 5 whole processes). The few thousand garbage objects of the imports stay frozen with the rest.
+1.50 s without, medians of 5 whole processes). The few thousand garbage objects of the
+imports stay frozen with the rest.
 
 Workers are ``gthread``: inference holds one slot per worker while the worker's other threads
 keep answering ``/ping`` in milliseconds, new connections go to the worker holding the fewest
