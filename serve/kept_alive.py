@@ -29,19 +29,22 @@ from email.utils import formatdate
 from typing import Any
 
 from gunicorn import SERVER
+from gunicorn.config import LimitRequestFields, LimitRequestFieldSize
 
 from serve.context import CUSTOM_ATTRIBUTES, RequestContext
 from serve.invocations import PATH, STATUS_LINES, InvocationsLane, Reply, request_context
 
 MAX_REQUEST_BYTES = 64 * 1024
-MAX_HEADERS = 100  # gunicorn's limit_request_fields and limit_request_field_size
-MAX_HEADER_BYTES = 8190
+MAX_HEADERS = LimitRequestFields.default  # serve.server keeps gunicorn's default limits
+MAX_HEADER_BYTES = LimitRequestFieldSize.default
 REQUEST_LINE = f"POST {PATH} HTTP/1.1".encode()
 HEADER_END = b"\r\n\r\n"
 TOKEN = rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 VISIBLE = rb"[\x21-\x7e\x80-\xff]+"
 HEADER = re.compile(rb"(%s):[ \t]*(%s(?:[ \t]+%s)*)?[ \t]*" % (TOKEN, VISIBLE, VISIBLE))
 REFUSED_HEADERS = frozenset((b"transfer-encoding", b"expect", b"upgrade"))
+INFERENCE_ID = b"x-amzn-sagemaker-inference-id"
+ATTRIBUTES = CUSTOM_ATTRIBUTES.lower().encode()
 
 
 @dataclass(frozen=True)
@@ -84,8 +87,8 @@ def parse_whole_request(data: bytes) -> WholeRequest | None:
 
 def context_of(request: WholeRequest) -> RequestContext:
     return request_context(
-        request.header(b"x-amzn-sagemaker-inference-id"),
-        request.header(CUSTOM_ATTRIBUTES.lower().encode()),
+        request.header(INFERENCE_ID),
+        request.header(ATTRIBUTES),
         request.header(b"content-type"),
         request.header(b"accept"),
     )

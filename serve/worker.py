@@ -17,6 +17,7 @@ A kept-alive connection's ``/invocations`` requests that arrive whole are answer
 from __future__ import annotations
 
 import select
+from functools import cached_property
 from typing import Any
 
 from serve.balance import BalancedThreadWorker
@@ -39,20 +40,26 @@ class ServingWorker(BalancedThreadWorker):
         return result
 
     def _handle_one(self, conn: Any) -> Any:
-        if self._may_answer_directly(conn):
-            answered = serve_whole_request(conn, self.wsgi)
+        lane = self._direct_lane
+        if lane is not None and self._keeps_alive(conn):
+            answered = serve_whole_request(conn, lane)
             if answered is not None:
                 self.nr += 1
                 return answered
         return super().handle(conn)
 
-    def _may_answer_directly(self, conn: Any) -> bool:
+    @cached_property
+    def _direct_lane(self) -> InvocationsLane | None:
+        """The lane that may answer directly: byoa's app, on plain TCP (read once loaded)."""
+        if isinstance(self.wsgi, InvocationsLane) and not self.cfg.is_ssl:
+            return self.wsgi
+        return None
+
+    def _keeps_alive(self, conn: Any) -> bool:
         """A kept-alive HTTP/1.1 connection, in a worker that would keep it alive once more."""
         return (
             conn.initialized
             and not conn.is_http2
-            and not self.cfg.is_ssl
-            and isinstance(self.wsgi, InvocationsLane)
             and self.alive
             and self.nr + 1 < self.max_requests
             and len(self.keepalived_conns) < self.max_keepalived
