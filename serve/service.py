@@ -74,7 +74,7 @@ class InferenceService:
             raise UnsupportedMediaType(
                 f"the request has no Content-Type; send one of {', '.join(self.request_types)}"
             )
-        media = parse_media_type(header)
+        media = _parsed(header)
         if media.essence not in self.request_types:
             raise UnsupportedMediaType(
                 f"Content-Type {media.essence!r} is not served; this model accepts "
@@ -102,6 +102,11 @@ class InferenceService:
             _check_one_per_record(prediction, data)
         verbose = _verbose(media, context)
         return Answer(encode(prediction, verbose), media.essence)
+
+
+@lru_cache(maxsize=256)
+def _parsed(content_type: str) -> MediaType:
+    return parse_media_type(content_type)
 
 
 @lru_cache(maxsize=256)
