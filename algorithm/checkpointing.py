@@ -3,10 +3,10 @@
 A checkpoint holds the finished ensemble members and the current member's whole training state
 (weights, the optimizer's moments and step, best weights so far, the batch-order generator as
 it was at the start of the epoch to run next, the batch to start from, the global RNG for
-dropout), so a
-job stopped and started again on the same checkpoint folder ends with the same model as one
-that ran without a stop. Only rank 0 writes and reads checkpoints; the other ranks receive the
-state from it. A stop (SIGTERM) on any host stops every rank at the same batch.
+dropout), so a job stopped and started again on the same checkpoint folder ends with the same
+model as one that ran without a stop. Only rank 0 writes and reads checkpoints; the other
+ranks receive the state from it. A stop (SIGTERM) on any host stops every rank at the same
+batch.
 """
 
 from __future__ import annotations

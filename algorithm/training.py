@@ -4,9 +4,8 @@ Each member is the network of ``algorithm.network`` trained with AdamW (Loshchil
 2019, "Decoupled Weight Decay Regularization") under a one-cycle learning-rate schedule (Smith
 and Topin, 2019, "Super-Convergence"), both in ``algorithm.optimizer``; members differ by seed
 and their averaged predictions form a deep ensemble (Lakshminarayanan, Pritzel and Blundell,
-2017). Each member keeps the
-weights of its epoch with the best validation loss and stops after ``early_stopping_patience``
-epochs without improvement.
+2017). Each member keeps the weights of its epoch with the best validation loss and stops
+after ``early_stopping_patience`` epochs without improvement.
 
 Structure: ``train`` -> ``fit_member`` (one network) -> ``run_epoch`` -> ``train_step``; at the
 end of every epoch ``end_of_epoch`` updates the member's state (the place to save it).
