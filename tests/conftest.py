@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -59,10 +57,9 @@ def run_train(
     layout: JobLayout, env: Mapping[str, str] | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
     """The real ``train`` entrypoint as a child process on ``layout``'s tree."""
-    environment = {**os.environ, "SAGEMAKER_BASE_DIR": str(layout.base_dir), **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "container.train"],
-        env=environment, capture_output=True, text=True, timeout=timeout, cwd=REPO_ROOT,
+        list(TRAIN_COMMAND), env=local_environment(layout, env),
+        capture_output=True, text=True, timeout=timeout, cwd=REPO_ROOT,
     )  # fmt: skip
 
 
