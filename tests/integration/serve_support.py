@@ -54,6 +54,13 @@ def trained_model(
     return _cache["model"]
 
 
+def raw_invocation(body: bytes, headers: Mapping[str, str]) -> bytes:
+    """One ``POST /invocations`` as it goes on the wire, ``Host`` and ``Content-Length`` added."""
+    lines = [f"{name}: {value}\r\n" for name, value in headers.items()]
+    head = f"POST /invocations HTTP/1.1\r\nHost: x\r\n{''.join(lines)}"
+    return f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -21,9 +21,10 @@ from serve.kept_alive import MAX_REQUEST_BYTES, encode_reply, serve_whole_reques
 from serve.process import ServerProcess
 from serve.service import InferenceService
 from serve.settings import ServerSettings
-from tests.integration.serve_support import TrainedModel, running_server
+from tests.integration.serve_support import TrainedModel, raw_invocation, running_server
 
 REQUEST_ID = "kept-alive-test"
+INFERENCE_ID = "X-Amzn-SageMaker-Inference-Id"
 Answer = tuple[int, list[tuple[str, str]], bytes]
 
 
@@ -40,12 +41,8 @@ def lane(model: TrainedModel) -> InvocationsLane:
 
 
 def raw_request(body: bytes, accept: str = "text/csv") -> bytes:
-    head = (
-        "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
-        f"Accept: {accept}\r\nX-Amzn-SageMaker-Inference-Id: {REQUEST_ID}\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    )
-    return head.encode() + body
+    headers = {"Content-Type": "text/csv", "Accept": accept, INFERENCE_ID: REQUEST_ID}
+    return raw_invocation(body, headers)
 
 
 def expected_reply(lane: InvocationsLane, body: bytes) -> bytes:
@@ -145,7 +142,7 @@ def test_a_client_slow_to_read_does_not_hold_the_inference_slot(
 
 def answer(connection: http.client.HTTPConnection, case: Case) -> Answer:
     method, path, body, headers = case
-    headers = {"X-Amzn-SageMaker-Inference-Id": REQUEST_ID, **headers}
+    headers = {INFERENCE_ID: REQUEST_ID, **headers}
     connection.request(method, path, body=body, headers=headers)
     response = connection.getresponse()
     kept = [(name, value) for name, value in response.getheaders() if name != "Date"]

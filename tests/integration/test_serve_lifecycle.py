@@ -19,6 +19,7 @@ from tests.integration.serve_support import (
     PROBE_ALGORITHM,
     TrainedModel,
     free_port,
+    raw_invocation,
     running_server,
     server_env,
 )
@@ -254,12 +255,7 @@ def test_pipelined_requests_on_one_connection_are_answered_in_order(
 ) -> None:
     """Two requests in one write: the second is read ahead with the first and still served."""
     bodies = [model.csv(1), model.csv(2)]
-    requests_bytes = b"".join(
-        b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
-        + f"Content-Length: {len(body)}\r\n\r\n".encode()
-        + body
-        for body in bodies
-    )
+    requests_bytes = b"".join(raw_invocation(body, CSV) for body in bodies)
     with socket.create_connection(("127.0.0.1", probe.port), timeout=10) as connection:
         connection.sendall(requests_bytes)
         reader = connection.makefile("rb")
