@@ -52,9 +52,11 @@ def environment(model_dir: Path, port: int, workers: int) -> dict[str, str]:
 
 
 def start_byoa(model_dir: Path, port: int, workers: int, log: Path) -> Stack:
+    from serve.process import local_server_command  # this checkout's (bench_serve's sys.path)
+
     stack = Stack("byoa", port, started=time.perf_counter())
-    command = [sys.executable, "-m", "container.entrypoint", "serve"]  # the image's ENTRYPOINT
-    stack.processes.append(_spawn(command, environment(model_dir, port, workers), log))
+    stack.processes.append(_spawn(local_server_command(), environment(model_dir, port, workers),
+                                  log))  # fmt: skip
     return stack
 
 
