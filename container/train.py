@@ -13,7 +13,7 @@ import sys
 
 from container import launcher
 from container.channels import ChannelReader
-from container.distributed import process_group
+from container.distributed import process_group, release_group_holders
 from container.environment import TrainingEnvironment
 from container.errors import ConfigError, TrainingError
 from container.failure import write_failure
@@ -49,6 +49,8 @@ def main() -> int:
         text = write_failure(environment.failure_file, error)
         log.error("Training failed: %s", text.splitlines()[0])
         return EXIT_FAILED
+    finally:
+        release_group_holders()
     return EXIT_OK
 
 
