@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup setup-system demo test test-fast lint format bench bench-quality bench-memory bench-serve bench-scale image clean
+.PHONY: setup setup-system demo test test-fast lint format bench bench-quality bench-memory bench-serve bench-predict bench-scale image clean
 
 ## setup-system: as root, once per machine: Docker engine and the tools the tests use
 setup-system:
@@ -53,6 +53,10 @@ format:
 ## bench-serve: byoa's server vs nginx + gunicorn sync + flask + pandas, side by side (wrk, nginx)
 bench-serve:
 	$(BIN)/python bench/serve/bench_serve.py
+
+## bench-predict: the bundled algorithm's predict_fn (bank model) at 1, 100, 10,000 rows, in-process
+bench-predict:
+	$(BIN)/python bench/serve/bench_predict.py
 
 ## bench-quality: byoa-tabular vs XGBoost (tutorial) and HistGradientBoosting (needs .[bench])
 bench-quality:

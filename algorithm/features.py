@@ -17,6 +17,7 @@ int32 codes, one row per record.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
@@ -29,6 +30,7 @@ from serve.errors import BadRequest
 from serve.records import Records
 
 MAX_CATEGORIES = 10_000
+LOOKUP_ROWS = 64  # up to this many rows a dict lookup per field beats sorted search
 QUANTILE_SAMPLE_ROWS = 200_000
 
 
@@ -61,12 +63,34 @@ class FeatureTransform:
         numeric = numbers.astype(np.float32)
         numeric -= self._float32_means  # float32 element by element, exactly as in training
         numeric /= self._float32_scales
-        categorical = np.empty((len(records), len(self.categorical)), dtype=np.int32)
-        for i, (position, vocabulary) in enumerate(
-            zip(self._categorical_positions, self.vocabularies, strict=True)
-        ):
-            categorical[:, i] = category_codes(values[:, position], vocabulary)
-        return EncodedFeatures(numeric, categorical)
+        return EncodedFeatures(numeric, self._codes(values))
+
+    def prepare(self) -> FeatureTransform:
+        """Build the per-model lookups now (at load time) rather than on the first request."""
+        _ = self._numeric_positions, self._categorical_positions, self._lookups
+        _ = self._float32_means, self._float32_scales
+        return self
+
+    def _codes(self, values: np.ndarray) -> np.ndarray:
+        block = values[:, self._categorical_positions]
+        if block.dtype.kind != "U":  # numbers (or objects) become the keys categories have
+            columns = [category_keys(block[:, i]) for i in range(block.shape[1])]
+            block = (np.stack(columns, axis=1) if columns else block).astype(str)
+        if block.shape[0] <= LOOKUP_ROWS:
+            positions = [lookup.position for lookup in self._lookups]
+            return np.array(
+                [[position.get(key, 0) for position, key in zip(positions, row, strict=True)]
+                 for row in block.tolist()],
+                dtype=np.int32,
+            ).reshape(block.shape)  # fmt: skip
+        codes = np.empty(block.shape, dtype=np.int32)
+        for i, lookup in enumerate(self._lookups):
+            codes[:, i] = lookup.codes(block[:, i])
+        return codes
+
+    @cached_property
+    def _lookups(self) -> tuple[CategoryLookup, ...]:
+        return tuple(CategoryLookup(vocabulary) for vocabulary in self.vocabularies)
 
     @cached_property
     def _numeric_positions(self) -> list[int]:
@@ -161,6 +185,12 @@ def _records_as_float(block: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
     the first field that is not a number by its row and column."""
     if block.dtype.kind in "fiu":
         return block.astype(np.float64)
+    if block.dtype.kind == "U":  # float() is what numpy's str to float cast calls, per field
+        try:
+            parsed = [float(text) if text else math.nan for text in block.ravel().tolist()]
+            return np.array(parsed, dtype=np.float64).reshape(block.shape)
+        except ValueError:
+            pass  # found below, by row and column
     text = np.where(block == "", "nan", block)
     try:
         return text.astype(np.float64)
@@ -208,3 +238,26 @@ def category_codes(values: np.ndarray, vocabulary: tuple[str, ...]) -> np.ndarra
     """Codes 1..len(vocabulary); 0 for missing values and unseen categories."""
     keys = pd.Index(vocabulary)
     return (keys.get_indexer(pd.Index(category_keys(values))) + 1).astype(np.int32)
+
+
+class CategoryLookup:
+    """One column's vocabulary as a dict (few rows) and as sorted keys (many rows); codes are
+    1..len(vocabulary) in vocabulary order, 0 for missing values and unseen categories."""
+
+    def __init__(self, vocabulary: tuple[str, ...]) -> None:
+        self.position = {key: code for code, key in enumerate(vocabulary, start=1)}
+        # numpy drops a str's trailing NULs, so such a key can match no request value
+        kept = [(key, code) for key, code in self.position.items() if not key.endswith("\0")]
+        keys = np.array([key for key, _ in kept], dtype=str)
+        order = np.argsort(keys, kind="stable")
+        self.sorted_keys = keys[order]
+        self.sorted_codes = np.array([code for _, code in kept], dtype=np.int32)[order]
+
+    def codes(self, keys: np.ndarray) -> np.ndarray:
+        """Codes of a 1-D ``str`` array."""
+        if not len(self.sorted_keys):
+            return np.zeros(len(keys), dtype=np.int32)
+        found = np.searchsorted(self.sorted_keys, keys).clip(max=len(self.sorted_keys) - 1)
+        return np.where(self.sorted_keys[found] == keys, self.sorted_codes[found], 0).astype(
+            np.int32
+        )

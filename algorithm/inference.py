@@ -13,7 +13,9 @@ from serve.records import Predictions, Records
 
 
 def model_fn(model_dir: Path) -> TrainedModel:
-    return TrainedModel.load(Path(model_dir))
+    model = TrainedModel.load(Path(model_dir))
+    model.transform.prepare()
+    return model
 
 
 def predict_fn(records: Records, model: TrainedModel) -> Predictions:
