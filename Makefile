@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup setup-system demo test test-fast lint format bench bench-quality bench-memory bench-serve bench-predict bench-scale image clean
+.PHONY: setup setup-system demo test test-fast lint format bench bench-quality bench-memory bench-serve bench-predict bench-csv bench-scale image clean
 
 ## setup-system: as root, once per machine: Docker engine and the tools the tests use
 setup-system:
@@ -57,6 +57,10 @@ bench-serve:
 ## bench-predict: the bundled algorithm's predict_fn (bank model) at 1, 100, 10,000 rows, in-process
 bench-predict:
 	$(BIN)/python bench/serve/bench_predict.py
+
+## bench-csv: byoa's text/csv decoder vs pandas.read_csv(dtype=str), bank and numeric bodies
+bench-csv:
+	$(BIN)/python bench/serve/bench_csv.py
 
 ## bench-quality: byoa-tabular vs XGBoost (tutorial) and HistGradientBoosting (needs .[bench])
 bench-quality:

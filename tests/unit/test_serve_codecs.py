@@ -40,6 +40,28 @@ def test_text_fields_give_string_records() -> None:
     assert records.values.tolist() == [["56", "housemaid", "a, b"], ["57", "services", ""]]
 
 
+@pytest.mark.parametrize("rows", [1, 2, 50, 3000])
+def test_unquoted_text_bodies_split_as_the_csv_module_splits_them(rows: int) -> None:
+    generator = np.random.default_rng(rows)
+    words = ["housemaid", "", "admin.", " spaced ", "café", "日本", "x" * 40, "1.5", "\t"]
+    lines = [",".join(generator.choice(words, 5)) + ",7" for _ in range(rows)]
+    body = "\r\n".join(lines).encode()
+    values = csv_codec.decode(body, {}).values
+    assert values.dtype.kind == "U"
+    assert values.tolist() == [line.split(",") for line in lines]
+    assert values.dtype == csv_codec._general("\n".join(lines)).dtype
+
+
+def test_numbers_after_a_first_text_row_stay_text_and_numbers_numpy_reads_are_numbers() -> None:
+    assert csv_codec.decode(b"a,1\n2,3\n", {}).values.tolist() == [["a", "1"], ["2", "3"]]
+    assert csv_codec.decode(b"1,x\n2,3\n", {}).values.tolist() == [["1", "x"], ["2", "3"]]
+    records = csv_codec.decode(
+        b"1_000,nan\n2, 3 \n", {}
+    )  # pandas refuses these, float() reads them
+    assert records.values.dtype == np.float32
+    np.testing.assert_array_equal(records.values, [[1000, np.nan], [2, 3]])
+
+
 def test_charset_is_honoured() -> None:
     body = "1,café\n".encode("latin-1")
     assert csv_codec.decode(body, {"charset": "latin-1"}).values[0, 1] == "café"
@@ -58,6 +80,9 @@ def test_charset_is_honoured() -> None:
         (b"1,2,3\n4\n5,6\n", "row 2 has 1 columns but row 1 has 3"),
         (b"1,2\n\n3,4\n", "row 2 is empty"),
         (b'1,"2\n', "row 1: malformed CSV"),
+        (b"a,b\nc,d\ne\n", "row 3 has 1 columns but row 1 has 2"),
+        (b"a\nb,c\nd\n", "row 2 has 2 columns but row 1 has 1"),
+        (b"a,b\n\nc,d\n", "row 2 is empty"),
     ],
 )
 def test_malformed_csv_names_the_row(body: bytes, message: str) -> None:
