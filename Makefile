@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup setup-system demo test test-fast lint format bench bench-quality bench-memory bench-serve bench-predict bench-csv bench-scale image clean
+.PHONY: setup setup-system demo test test-fast lint format bench bench-quality bench-memory bench-serve bench-predict bench-csv bench-serve-memory bench-scale image clean
 
 ## setup-system: as root, once per machine: Docker engine and the tools the tests use
 setup-system:
@@ -61,6 +61,10 @@ bench-predict:
 ## bench-csv: byoa's text/csv decoder vs pandas.read_csv(dtype=str), bank and numeric bodies
 bench-csv:
 	$(BIN)/python bench/serve/bench_csv.py
+
+## bench-serve-memory: the server's PSS idle, during and after a burst of 10,000-row bank requests
+bench-serve-memory:
+	$(BIN)/python bench/serve/bench_memory.py
 
 ## bench-quality: byoa-tabular vs XGBoost (tutorial) and HistGradientBoosting (needs .[bench])
 bench-quality:

@@ -28,7 +28,7 @@ from gunicorn.app.base import BaseApplication
 from container.errors import TrainingError
 from container.logs import configure_logging
 from container.plugin import load_algorithm
-from serve import balance
+from serve import allocator, balance
 from serve.app import create_app
 from serve.loading import unavailable_while_loading
 from serve.service import InferenceService
@@ -128,6 +128,7 @@ def main() -> int:
         settings.max_payload_mb,
     )  # fmt: skip
     balance.install(settings.workers)
+    allocator.return_large_allocations()
     ModelServer(settings, service).run()
     return 0
 
