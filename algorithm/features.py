@@ -257,7 +257,7 @@ class CategoryLookup:
         """Codes of a 1-D ``str`` array."""
         if not len(self.sorted_keys):
             return np.zeros(len(keys), dtype=np.int32)
-        found = np.searchsorted(self.sorted_keys, keys).clip(max=len(self.sorted_keys) - 1)
-        return np.where(self.sorted_keys[found] == keys, self.sorted_codes[found], 0).astype(
-            np.int32
-        )
+        found = np.minimum(np.searchsorted(self.sorted_keys, keys), len(self.sorted_keys) - 1)
+        codes = self.sorted_codes[found]
+        codes[self.sorted_keys[found] != keys] = 0
+        return codes

@@ -19,7 +19,7 @@ from algorithm.target import Target
 
 MAX_CHUNK_ROWS = 65_536
 CHUNK_VALUES = 1 << 22  # floats in the widest per-chunk intermediate (16 MiB)
-SMALL_BATCH_ROWS = 256  # up to this many rows numpy encodes the input faster than torch
+SMALL_BATCH_ROWS = 64  # up to this many rows numpy encodes the input faster than torch
 
 
 class MemberAverage:
