@@ -50,9 +50,11 @@ format:
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## bench-serve: byoa's server vs nginx + gunicorn sync + flask + pandas, side by side (wrk, nginx)
+## bench-serve: byoa's server vs nginx + gunicorn sync + flask + pandas, side by side (wrk, nginx),
+## on the synthetic 60-float model and on the bundled bank model
 bench-serve:
 	$(BIN)/python bench/serve/bench_serve.py
+	$(BIN)/python bench/serve/bench_serve.py --model bank
 
 ## bench-predict: the bundled algorithm's predict_fn (bank model) at 1, 100, 10,000 rows, in-process
 bench-predict:

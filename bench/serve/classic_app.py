@@ -48,7 +48,10 @@ def invocations() -> flask.Response:
         return flask.Response(response="This predictor only supports CSV data", status=415)
     data = flask.request.data.decode("utf-8")
     frame = pd.read_csv(io.StringIO(data), header=None)
-    records = Records(frame.to_numpy(dtype=np.float32))
+    if all(pd.api.types.is_numeric_dtype(dtype) for dtype in frame.dtypes):
+        records = Records(frame.to_numpy(dtype=np.float32))
+    else:  # text columns: every field as text, missing ones empty
+        records = Records(frame.astype(object).where(frame.notna(), "").to_numpy(dtype=str))
     predictions = predict_fn(records, ScoringService.get_model())
     out = io.StringIO()
     pd.DataFrame({"results": predictions.scores}).to_csv(out, header=False, index=False)
