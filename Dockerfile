@@ -48,10 +48,11 @@ RUN pip install --find-links /tmp/wheels \
 COPY pyproject.toml README.m[d] /src/
 RUN touch /src/README.md && pip install /src/
 COPY algorithm /src/algorithm
+COPY byoa /src/byoa
 COPY container /src/container
 COPY serve /src/serve
 RUN pip install --no-deps --force-reinstall /src/ \
-    && python -c "import algorithm, container.train, serve.server" \
+    && python -c "import algorithm, byoa, container.train, serve.server" \
     && byoa-entrypoint --help >/dev/null
 
 # Never used at run time (the runtime stage has no compiler either): the wheels' test suites,

@@ -24,9 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from container.errors import DataError
-from serve.errors import BadRequest
-from serve.records import Records
+from byoa import BadRequest, DataError, Records
 
 MAX_CATEGORIES = 10_000
 QUANTILE_SAMPLE_ROWS = 200_000

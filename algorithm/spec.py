@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from container.spec import (
+from byoa import (
     AlgorithmSpec,
     Channel,
     Direction,

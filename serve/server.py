@@ -80,8 +80,9 @@ def gunicorn_options(settings: ServerSettings, service: InferenceService) -> dic
 
 def _post_fork(torch_threads: int) -> Any:
     def post_fork(server: Any, worker: Any) -> None:
-        import torch
-
+        torch = sys.modules.get("torch")  # only an algorithm that loaded torch pays for it
+        if torch is None:
+            return
         torch.set_num_threads(torch_threads)
         try:
             torch.set_num_interop_threads(1)

@@ -84,7 +84,9 @@ class InferenceService:
 
     def _decode(self, body: bytes, media: MediaType, context: RequestContext) -> Any:
         if self._input_fn is not None:
-            return self._input_fn(body, context.content_type, context)
+            data = self._input_fn(body, context.content_type, context)
+            if data is not None:
+                return data
         decode = codecs.decoder(media.essence)
         if decode is None:
             raise UnsupportedMediaType(f"no decoder for {media.essence}; define input_fn")
@@ -94,7 +96,11 @@ class InferenceService:
         self, prediction: Any, data: Any, media: MediaType, context: RequestContext
     ) -> Answer:
         if self._output_fn is not None:
-            return Answer(self._output_fn(prediction, media.essence, context), media.essence)
+            encoded = self._output_fn(prediction, media.essence, context)
+            if encoded is not None:
+                if media.essence in codecs.LINE_ALIGNED:
+                    _check_one_line_per_record(encoded, data)
+                return Answer(encoded, media.essence)
         encode = codecs.encoder(media.essence)
         if encode is None:
             raise InferenceError(f"no encoder for {media.essence}; define output_fn")
@@ -134,6 +140,16 @@ def _check_one_per_record(prediction: Any, data: Any) -> None:
         raise InferenceError(
             f"predict_fn returned {produced} predictions for {expected} records; line-aligned "
             "output needs exactly one per record"
+        )
+
+
+def _check_one_line_per_record(body: bytes, data: Any) -> None:
+    expected = len(data) if hasattr(data, "__len__") else None
+    lines = body.count(b"\n") + (0 if not body or body.endswith(b"\n") else 1)
+    if expected is not None and lines != expected:
+        raise InferenceError(
+            f"output_fn answered {lines} lines for {expected} records; a line-aligned type "
+            "needs exactly one line per record (return None to use the default encoder)"
         )
 
 
