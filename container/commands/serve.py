@@ -46,13 +46,17 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     predict.add_argument("--custom-attributes", help="X-Amzn-SageMaker-Custom-Attributes")
     predict.set_defaults(handler=handle_predict)
     transform = subparsers.add_parser(
-        "transform", help="a local batch transform (SplitType=Line, AssembleWith=Line)"
+        "transform", help="a local batch transform (SplitType=Line, AssembleWith=Line or None)"
     )
     transform.add_argument("--url", default="http://127.0.0.1:8080", help="the server")
     transform.add_argument("--input", type=Path, required=True, help="a file or a folder")
     transform.add_argument("--output", type=Path, required=True, help="folder for <name>.out")
     transform.add_argument("--content-type", help="default: from the files' extension")
     transform.add_argument("--accept", help="the Accept header (default: the server's)")
+    transform.add_argument(
+        "--assemble-with", choices=client.ASSEMBLE_WITH, default="Line",
+        help="Line: one answer line per input line (checked); None: answers written whole",
+    )  # fmt: skip
     transform.add_argument("--model", type=Path, help="with --image: model.tar.gz or folder")
     add_image_arguments(transform, network="bridge")
     transform.set_defaults(handler=handle_transform)
@@ -151,7 +155,8 @@ def handle_transform(arguments: argparse.Namespace) -> int:
             target.parent.mkdir(parents=True, exist_ok=True)
             content_type = content_type_for(path, arguments.content_type)
             count = client.transform_file(arguments.url, path, target, content_type,
-                                          arguments.accept, parameters)  # fmt: skip
+                                          arguments.accept, parameters,
+                                          arguments.assemble_with)  # fmt: skip
             print(f"[transform] {path.name}: {count} records -> {target}", file=sys.stderr)
     except (client.InvocationError, ValueError, OSError) as error:
         print(f"[transform] failed: {error}", file=sys.stderr)

@@ -8,6 +8,8 @@ CSV to the default encoder, and serving workers that never import torch.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +19,7 @@ import pytest
 import requests
 
 from serve.process import ServerProcess
-from tests.conftest import make_job, run_train
+from tests.conftest import REPO_ROOT, make_job, run_train
 from tests.integration.serve_support import running_server
 
 RIDGE = {"BYOA_ALGORITHM": "examples.ridge"}
@@ -98,3 +100,33 @@ def _descendants(pid: int) -> list[int]:
 
 def _csv(features: np.ndarray) -> bytes:
     return "".join(",".join(f"{v:.6f}" for v in row) + "\n" for row in features).encode()
+
+
+def _transform(server: ServerProcess, folder: Path, assemble_with: str) -> tuple[int, str]:
+    source = folder / "rows.csv"
+    source.write_bytes(_csv(_rows(40, 4)[:, 1:]))
+    command = [sys.executable, "-m", "container.cli", "transform", "--url", server.url,
+               "--input", str(source), "--output", str(folder / "out"),
+               "--accept", "application/json", "--assemble-with", assemble_with]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)
+    return done.returncode, done.stderr
+
+
+def test_a_transform_not_assembled_by_line_keeps_whole_answers(
+    ridge_server: ServerProcess, tmp_path: Path
+) -> None:
+    code, log = _transform(ridge_server, tmp_path, "None")
+    assert code == 0, log
+    answer = (tmp_path / "out" / "rows.csv.out").read_bytes()
+    documents = [json.loads(d) for d in answer.replace(b"}{", b"}\n{").splitlines()]
+    expected = _rows(40, 4)[:, 0]
+    predicted = [p for document in documents for p in document["predictions"]]
+    np.testing.assert_allclose(predicted, expected, atol=0.01)
+
+
+def test_a_transform_assembled_by_line_refuses_a_whole_document(
+    ridge_server: ServerProcess, tmp_path: Path
+) -> None:
+    code, log = _transform(ridge_server, tmp_path, "Line")
+    assert code == 1
+    assert "40 lines sent but 1 came back" in log and "--assemble-with None" in log
