@@ -27,13 +27,12 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
+from container.environment import HOST_ADDRESSES_VARIABLE, MASTER_PORT_VARIABLE
 from container.errors import ConfigError, TrainingError
 from container.job import Cluster
 
 log = logging.getLogger(__name__)
 
-HOST_ADDRESSES_VARIABLE = "BYOA_HOST_ADDRESSES"
-MASTER_PORT_VARIABLE = "BYOA_MASTER_PORT"
 DNS_WAIT_VARIABLE = "BYOA_DNS_WAIT_SECONDS"
 TIMEOUT_VARIABLE = "BYOA_DIST_TIMEOUT_SECONDS"
 DEFAULT_MASTER_PORT = 29500

@@ -19,7 +19,7 @@ import requests
 from botocore.stub import Stubber
 
 from container.cli import build_parser, main
-from container.commands import marketplace
+from container.commands import marketplace_steps
 from container.marketplace import actions
 from container.marketplace.service_model import check_request
 from tests.conftest import REPO_ROOT
@@ -191,7 +191,7 @@ def test_create_algorithm_uploads_the_public_sample_where_the_profile_reads_it(
     )  # fmt: skip
     lines: list[str] = []
     run = actions.Run(lines.append, wait=False)
-    assert marketplace._create_algorithm(arguments, local_aws, run) == 0
+    assert marketplace_steps._create_algorithm(arguments, local_aws, run) == 0
 
     (request,) = local_aws.sent
     profile = request["ValidationSpecification"]["ValidationProfiles"][0]
@@ -228,7 +228,7 @@ def test_create_model_package_uploads_the_model_and_the_transform_input(
          "--bucket", BUCKET, "--prefix", "pkg"]
     )  # fmt: skip
     run = actions.Run([].append, wait=False)
-    assert marketplace._create_model_package(arguments, local_aws, run) == 0
+    assert marketplace_steps._create_model_package(arguments, local_aws, run) == 0
 
     (request,) = local_aws.sent
     source = request["SourceAlgorithmSpecification"]["SourceAlgorithms"][0]
@@ -288,7 +288,7 @@ def test_create_algorithm_checks_the_image_and_pins_its_digest(
     )  # fmt: skip
     lines: list[str] = []
     run = actions.Run(lines.append, wait=False)
-    found = marketplace._create_algorithm(arguments, local_aws, run)
+    found = marketplace_steps._create_algorithm(arguments, local_aws, run)
     assert found == 0
     (request,) = local_aws.sent
     assert request["TrainingSpecification"]["TrainingImageDigest"] == digest
