@@ -10,25 +10,32 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 setup-system:
 	bash scripts/setup-system.sh
 
-## setup: the virtual environment with byoa and its test/lint tools
-setup:
+## setup: the virtual environment with byoa and its test/lint tools (again only when
+## pyproject.toml changed)
+STAMP := $(VENV)/.installed
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
+	touch $@
 
-## demo: train on the bundled bank data, serve the model, predict (no AWS, no Docker)
-demo:
+## demo: train on the bundled bank data, serve the model, predict (no AWS, no Docker);
+## sets up the environment first if needed
+demo: setup
 	$(BIN)/byoa demo
 
-## test: every test, Docker ones included (they build the image from the Dockerfile)
-test:
+## test: every test, Docker ones included (they build the image from the Dockerfile); sets up
+## the machine (as root: Docker engine, base image) and the environment first if needed
+test: setup-system setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## test-fast: the tests that need neither Docker nor long training
-test-fast:
+test-fast: setup
 	$(BIN)/python -m pytest -m "not docker and not slow"
 
-lint:
+lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

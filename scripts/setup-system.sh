@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# As root, once per machine (idempotent): everything the Docker tests need on Debian bookworm.
+# Everything the Docker tests need on Debian bookworm; idempotent, and quick when all is there
+# (root is needed only to install packages or start dockerd; `make test` runs it every time).
 #
 #   1. Debian packages: docker.io (engine + CLI), debootstrap (for the local base image).
 #   2. dockerd running (started in the background, log in $DOCKERD_LOG) unless `docker info`
@@ -13,10 +14,12 @@ cd "$(dirname "$0")/.."
 DOCKERD_LOG="${DOCKERD_LOG:-/var/log/dockerd.log}"
 PACKAGES=(docker.io debootstrap ca-certificates docker-registry curl wrk nginx-light)
 
-if [[ $EUID -ne 0 ]]; then
-    echo "[setup] run as root: sudo bash $0" >&2
-    exit 1
-fi
+need_root() {
+    if [[ $EUID -ne 0 ]]; then
+        echo "[setup] $1: run as root once: sudo bash $0" >&2
+        exit 1
+    fi
+}
 
 missing=()
 for package in "${PACKAGES[@]}"; do
@@ -24,6 +27,7 @@ for package in "${PACKAGES[@]}"; do
         || missing+=("$package")
 done
 if (( ${#missing[@]} )); then
+    need_root "packages to install: ${missing[*]}"
     echo "[setup] apt-get install ${missing[*]}"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
@@ -32,6 +36,7 @@ fi
 if docker info >/dev/null 2>&1; then
     echo "[setup] dockerd already running"
 else
+    need_root "the Docker engine is not running"
     echo "[setup] starting dockerd (log: $DOCKERD_LOG)"
     nohup dockerd >"$DOCKERD_LOG" 2>&1 &
     for _ in $(seq 1 60); do
