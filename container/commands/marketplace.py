@@ -122,7 +122,7 @@ def _add_validation_arguments(parser: argparse.ArgumentParser, required: bool) -
         "--data",
         type=Path,
         help="validation data folder: one sub-folder per channel + inference/ "
-        "(default: a sample of the bundled Bank Marketing data)",
+        "(default: the algorithm's own sample/ folder)",
     )
     parser.add_argument(
         "--hp",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +27,7 @@ from container.marketplace.validation_profile import (
     model_package_validation,
 )
 from container.marketplace.waiting import Poll
-from container.plugin import load_algorithm
-from container.spec import AlgorithmSpec
+from container.plugin import SAMPLE_FOLDER, Algorithm, load_algorithm
 
 
 def handle_spec(arguments: argparse.Namespace) -> int:
@@ -91,17 +89,17 @@ def _guarded(step: Any) -> int:
 def _create_algorithm(
     arguments: argparse.Namespace, aws: Any, run: actions.Run, show_uploads: bool = True
 ) -> int:
-    spec = load_algorithm().spec
+    algorithm = load_algorithm()
+    spec = algorithm.spec
     digest = _checked_digest(arguments, aws, run)
-    with tempfile.TemporaryDirectory(prefix="byoa-validation-") as scratch:
-        folder, settings = _validation(arguments, spec, Path(scratch))
-        request = create_algorithm_request(
-            spec, Image(arguments.image, digest), algorithm_validation(spec, settings),
-            arguments.name,
-        )  # fmt: skip
-        if show_uploads:
-            actions.upload_data(aws, _uploads(arguments, folder), run)
-        return actions.create_algorithm(aws, request, run)
+    folder, settings = _validation(arguments, algorithm)
+    request = create_algorithm_request(
+        spec, Image(arguments.image, digest), algorithm_validation(spec, settings),
+        arguments.name,
+    )  # fmt: skip
+    if show_uploads:
+        actions.upload_data(aws, _uploads(arguments, folder), run)
+    return actions.create_algorithm(aws, request, run)
 
 
 def _checked_digest(arguments: argparse.Namespace, aws: Any, run: actions.Run) -> str | None:
@@ -116,18 +114,18 @@ def _checked_digest(arguments: argparse.Namespace, aws: Any, run: actions.Run) -
 
 
 def _create_model_package(arguments: argparse.Namespace, aws: Any, run: actions.Run) -> int:
-    spec = load_algorithm().spec
-    with tempfile.TemporaryDirectory(prefix="byoa-validation-") as scratch:
-        folder, settings = _validation(arguments, spec, Path(scratch))
-        model = model_data_upload(arguments.model_data, arguments.bucket, arguments.prefix)
-        model_url = model.uri if model is not None else arguments.model_data
-        request = create_model_package_request(
-            spec, arguments.name, arguments.algorithm, model_url,
-            model_package_validation(spec, settings),
-        )  # fmt: skip
-        uploads = _uploads(arguments, folder, inference_only=True)
-        actions.upload_data(aws, uploads + ([model] if model else []), run)
-        return actions.create_model_package(aws, request, run)
+    algorithm = load_algorithm()
+    spec = algorithm.spec
+    folder, settings = _validation(arguments, algorithm)
+    model = model_data_upload(arguments.model_data, arguments.bucket, arguments.prefix)
+    model_url = model.uri if model is not None else arguments.model_data
+    request = create_model_package_request(
+        spec, arguments.name, arguments.algorithm, model_url,
+        model_package_validation(spec, settings),
+    )  # fmt: skip
+    uploads = _uploads(arguments, folder, inference_only=True)
+    actions.upload_data(aws, uploads + ([model] if model else []), run)
+    return actions.create_model_package(aws, request, run)
 
 
 def _add_version(arguments: argparse.Namespace, aws: Any, run: actions.Run) -> int:
@@ -141,10 +139,17 @@ def _add_version(arguments: argparse.Namespace, aws: Any, run: actions.Run) -> i
 
 
 def _validation(
-    arguments: argparse.Namespace, spec: AlgorithmSpec, scratch: Path
+    arguments: argparse.Namespace, algorithm: Algorithm
 ) -> tuple[Path, ValidationSettings]:
-    folder = arguments.data or validation_data.write_bank_sample(scratch / "data")
-    hyperparameters = _validation_hyperparameters(arguments, spec)
+    spec = algorithm.spec
+    folder = arguments.data or algorithm.sample_dir
+    if folder is None:
+        raise UsageError(
+            f"--data is required: algorithm {spec.name!r} has no {SAMPLE_FOLDER}/ folder beside "
+            f"its module ({algorithm.module.__name__}); give it one (a sub-folder per channel, "
+            "e.g. sample/train/, and sample/inference/ with headerless rows) or pass --data"
+        )
+    hyperparameters = {**spec.validation_hyperparameters, **key_values(arguments.hp, "--hp")}
     data = validation_data.locations(spec, folder, arguments.bucket, arguments.prefix)
     settings = ValidationSettings(
         arguments.role_arn, data, hyperparameters,
@@ -152,18 +157,6 @@ def _validation(
     )  # fmt: skip
     check_instance_types(spec, settings)
     return folder, settings
-
-
-def _validation_hyperparameters(
-    arguments: argparse.Namespace, spec: AlgorithmSpec
-) -> dict[str, str]:
-    given = key_values(arguments.hp, "--hp")
-    if arguments.data is not None:
-        return given
-    declared = {h.name for h in spec.hyperparameters}
-    if not set(validation_data.BANK_HYPERPARAMETERS) <= declared:
-        raise UsageError("--data is required: the bank sample fits only the bundled algorithm")
-    return {**validation_data.BANK_HYPERPARAMETERS, **given}
 
 
 def _uploads(

@@ -48,6 +48,7 @@ SPEC = AlgorithmSpec(
     training_instance_types=("ml.m5.large", "ml.m5.xlarge"),
     realtime_instance_types=("ml.m5.large", "ml.m5.xlarge"),
     transform_instance_types=("ml.m5.large", "ml.m5.xlarge"),
+    validation_hyperparameters={"l2": "1.0"},  # on examples/ridge/sample/
 )
 
 MODEL_FILE = "ridge.json"
