@@ -43,9 +43,16 @@ def decode(body: bytes, parameters: dict[str, str]) -> Records:
         if data and not any(isinstance(item, list | dict) for item in data):
             return rows_to_records([data])
         return rows_to_records(data)
-    raise BadRequest(
-        f"a JSON body must be a list of records or an object, not {type(data).__name__}"
-    )
+    raise BadRequest(f"a JSON body must be a list of records or an object, not {_kind(data)}")
+
+
+def _kind(value: Any) -> str:
+    """The JSON name of a parsed scalar's type."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a string" if isinstance(value, str) else "a number"
 
 
 def parse(text: str, where: str) -> Any:
