@@ -97,6 +97,8 @@ def _check_plain(dtype: np.dtype, what: str) -> None:
 
 def _check_shape(shape: tuple[int, ...], dtype: np.dtype, data_bytes: int) -> int:
     """The item count, once the shape is a table of records that the data holds exactly."""
+    if any(type(size) is not int for size in shape):  # True and False pass numpy's check
+        raise BadRequest(f"the .npy shape {shape} must hold whole numbers")
     if any(size < 0 for size in shape):
         raise BadRequest(f"the .npy shape {shape} has a negative size")
     if dtype.names is None and len(shape) not in (1, 2):

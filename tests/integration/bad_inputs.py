@@ -652,6 +652,12 @@ def npy_cases() -> list[Case]:
         case("no-columns", npy(np.ones((5, 0))), 400, "shape (5, 0) holds no values"),
         case("empty-vector", npy(np.ones(0)), 400, "shape (0,) holds no values"),
         case(
+            "boolean-in-shape",
+            npy_claiming(f8, (True, 20), NUMBERS[0].tobytes()),
+            400,
+            "the .npy shape (True, 20) must hold whole numbers",
+        ),
+        case(
             "negative-shape",
             npy_claiming(f8, (-1, 20), NUMBERS.tobytes()),
             400,

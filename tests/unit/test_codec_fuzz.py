@@ -41,6 +41,7 @@ def outcome(decoder: Decoder, body: bytes, parameters: dict[str, str]) -> Record
     assert 1 <= len(records) <= len(body) + 1
     assert values.size <= len(body) + 1
     assert records.columns is None or len(records.columns) == values.shape[1]
+    assert values.nbytes <= memory_bound(body)
     return records
 
 
@@ -147,7 +148,9 @@ DESCRS = st.sampled_from(["'<f8'", "'|O'", "'V0'", "'<U0'", "'|S0'", "'<c16'", "
                           "'<U1000000000'", "[('a', '<f4', (0,))]", "[('a', '|V0')]",
                           "[('a', [('b', '<i4')])]", "('<f4', (3,))", "{}", "[('a', '|O')]",
                           "[('a', '<f4'), ('b', '<U2')]"])  # fmt: skip
-SHAPES = st.lists(st.integers(-2, 10**12) | st.integers(0, 4), max_size=4).map(tuple)
+SHAPES = st.lists(st.integers(-2, 10**12) | st.integers(0, 4) | st.booleans(), max_size=4).map(
+    tuple
+)
 
 
 def npy_bytes(array: np.ndarray) -> bytes:
