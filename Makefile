@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup setup-system demo test test-fast lint format bench bench-quality bench-memory bench-serve bench-scale image clean
+.PHONY: setup setup-system demo test conformance test-fast lint format bench bench-quality bench-memory bench-serve bench-scale image clean
 
 ## setup-system: as root, once per machine: Docker engine and the tools the tests use
 setup-system:
@@ -30,6 +30,10 @@ demo: setup
 ## the machine (as root: Docker engine, base image) and the environment first if needed
 test: setup-system setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## conformance: the SageMaker contract on the installed algorithm and its sample/ (no Docker)
+conformance: setup
+	$(BIN)/python -m pytest tests/conformance $(PYTEST_ARGS)
 
 ## test-fast: the tests that need neither Docker nor long training
 test-fast: setup
