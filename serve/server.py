@@ -66,7 +66,9 @@ def gunicorn_options(settings: ServerSettings, service: InferenceService) -> dic
         "graceful_timeout": GRACEFUL_TIMEOUT_S,
         "keepalive": 75,
         "preload_app": True,
-        "limit_request_line": 8190,
+        "limit_request_line": 8190,  # gunicorn's defaults, named: serve.kept_alive stays below
+        "limit_request_fields": 100,
+        "limit_request_field_size": 8190,
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "info",
