@@ -62,11 +62,27 @@ class WholeRequest:
 
 def parse_whole_request(data: bytes) -> WholeRequest | None:
     """The request at the start of ``data`` if it is in the subset and complete, else None."""
+    head = parse_head(data, REQUEST_LINE)
+    if head is None:
+        return None
+    headers, head_end = head
+    length = headers.get(b"content-length", b"")
+    if not length.isdigit() or len(length) > len(str(MAX_REQUEST_BYTES)):
+        return None
+    end = head_end + len(HEADER_END) + int(length)
+    if end > len(data) or end > MAX_REQUEST_BYTES:
+        return None
+    return WholeRequest(headers, data[head_end + len(HEADER_END) : end], end)
+
+
+def parse_head(data: bytes, request_line: bytes) -> tuple[dict[bytes, bytes], int] | None:
+    """The headers (lower-case names) and the end of the head at the start of ``data``, if
+    it has arrived, has this request line and is in the subset; else None."""
     head_end = data.find(HEADER_END, 0, MAX_REQUEST_BYTES)
     if head_end < 0:
         return None
     lines = data[:head_end].split(b"\r\n")
-    if lines[0] != REQUEST_LINE or len(lines) > MAX_HEADERS + 1:
+    if lines[0] != request_line or len(lines) > MAX_HEADERS + 1:
         return None
     headers: dict[bytes, bytes] = {}
     for line in lines[1:]:
@@ -79,13 +95,7 @@ def parse_whole_request(data: bytes) -> WholeRequest | None:
         headers[name] = match.group(2) or b""
     if headers.get(b"connection", b"keep-alive").lower() != b"keep-alive":
         return None
-    length = headers.get(b"content-length", b"")
-    if not length.isdigit() or len(length) > len(str(MAX_REQUEST_BYTES)):
-        return None
-    end = head_end + len(HEADER_END) + int(length)
-    if end > len(data) or end > MAX_REQUEST_BYTES:
-        return None
-    return WholeRequest(headers, data[head_end + len(HEADER_END) : end], end)
+    return headers, head_end
 
 
 def context_of(request: WholeRequest) -> RequestContext:
