@@ -1,7 +1,8 @@
 """What a worker's event loop decides about a request before any thread sees it.
 
 The loop (:mod:`serve.worker`) reads each request itself, without blocking, until it is whole
-enough for gunicorn to judge; this module says when that is (:func:`ready_for_gunicorn`),
+enough for gunicorn to judge; this module says when that is (:func:`ready_for_gunicorn`, by
+running gunicorn's own parser over the bytes that have arrived),
 recognises the ``GET /ping`` the loop answers on its own (:func:`ping_end`), and holds the
 loop's canned answers: the ping's, 503 beyond the connection bound, 408 for a request that
 did not arrive in time. :class:`TimedSocket` bounds every blocking read and write a thread
@@ -11,8 +12,12 @@ makes on a connection.
 from __future__ import annotations
 
 import json
-import re
 import socket
+from typing import Any
+
+from gunicorn.config import Config
+from gunicorn.http.body import LengthReader
+from gunicorn.http.parser import RequestParser
 
 from serve.invocations import Reply
 from serve.kept_alive import HEADER_END, encode_reply, parse_head
@@ -23,32 +28,43 @@ REQUEST_TIMEOUT_S = 10.0
 IO_TIMEOUT_S = 15.0
 # Bodies up to this size are gathered by the loop too; larger ones are read by the thread.
 GATHERED_BODY_BYTES = 1024 * 1024
-# gunicorn's limits (serve.server): past these it answers from what it has, without more bytes.
-REQUEST_LINE_BYTES = 8190
-HEAD_BYTES = 100 * (8190 + 2) + 4 + REQUEST_LINE_BYTES
 PING_LINE = b"GET /ping HTTP/1.1"
-CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*([0-9]{1,10})[ \t]*(?=\r\n)", re.I)
-TRANSFER_ENCODING = re.compile(rb"\r\ntransfer-encoding:", re.I)
 
 
-def ready_for_gunicorn(data: bytes) -> bool:
-    """Whether gunicorn can answer ``data`` without waiting for more bytes: the head has
-    ended (and a body of up to ``GATHERED_BODY_BYTES`` has arrived), or the bytes already
-    break one of gunicorn's rules that it checks before the head ends."""
-    head_end = data.find(HEADER_END)
-    if head_end < 0:
-        first_line_open = data.find(b"\r\n", 0, REQUEST_LINE_BYTES + 4) < 0
-        return (
-            len(data) > HEAD_BYTES
-            or (first_line_open and len(data) > REQUEST_LINE_BYTES + 2)
-            or data.count(b"\n") != data.count(b"\r\n")  # a bare LF: refused at once
-        )
-    head = data[: head_end + 2]
-    lengths = CONTENT_LENGTH.findall(head)
-    if len(lengths) != 1 or TRANSFER_ENCODING.search(head):
-        return True  # no body to wait for, or gunicorn refuses the framing
-    length = int(lengths[0])
-    return length > GATHERED_BODY_BYTES or len(data) >= head_end + len(HEADER_END) + length
+class _NoMoreYet(Exception):
+    """gunicorn asked for bytes beyond those that have arrived."""
+
+
+class _Arrived:
+    """A socket stand-in holding the bytes that have arrived, and no more."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def recv(self, size: int) -> bytes:
+        if not self.data:
+            raise _NoMoreYet
+        data, self.data = self.data, b""
+        return data
+
+
+def ready_for_gunicorn(data: bytes, cfg: Any = None, peer: Any = ("127.0.0.1", 0)) -> bool:
+    """Whether gunicorn would answer ``data`` without reading more: gunicorn's own parser
+    reads it, and asks for no byte beyond it (a body of up to ``GATHERED_BODY_BYTES``
+    included; a longer or chunked one is the thread's to read). A request gunicorn refuses
+    is ready as soon as gunicorn can tell."""
+    parser = RequestParser(cfg or Config(), _Arrived(data), peer)
+    try:
+        request = next(parser)
+        reader = request.body.reader
+        if not isinstance(reader, LengthReader) or reader.length > GATHERED_BODY_BYTES:
+            return True
+        request.body.read()
+    except _NoMoreYet:
+        return False
+    except Exception:
+        return True  # refused at once (or nothing to read): gunicorn answers from these bytes
+    return True
 
 
 def ping_end(data: bytes) -> int | None:

@@ -46,7 +46,7 @@ from gunicorn.workers.gthread import TConn
 from serve import admission
 from serve.balance import BalancedThreadWorker
 from serve.invocations import InvocationsLane
-from serve.kept_alive import serve_whole_request
+from serve.kept_alive import HEADER_END, serve_whole_request
 
 LINGER_S = 0.002
 CONNECTIONS_PER_THREAD = 4
@@ -118,13 +118,16 @@ class ServingWorker(BalancedThreadWorker):
 
     def _judge(self, conn: Any) -> None:
         data = bytes(conn.gathered)
-        if not admission.ready_for_gunicorn(data):
-            return
+        refused = not conn.initialized and self.nr_conns > self.connection_bound
+        if not admission.ready_for_gunicorn(data, self.cfg, conn.client) and not (
+            refused and HEADER_END in data
+        ):
+            return  # (a refused request's body is not waited for)
         self._stop_gathering(conn)
         end = admission.ping_end(data)
         if end is not None:
             self._answer_ping(conn, data[end:])
-        elif not conn.initialized and self.nr_conns > self.connection_bound:
+        elif refused:
             self._answer_and_close(conn, admission.busy_answer(self.connection_bound))
         else:
             conn.gathered = data

@@ -183,8 +183,14 @@ def idle_connections(port: int, count: int) -> Iterator[None]:
     _close_all(socks)
 
 
+@dataclass(frozen=True)
+class Kill:
+    at: float
+    connections: int  # client connections the worker held when it was killed
+
+
 @contextmanager
-def worker_kills(stack: Stack, every: float, kills: list[float]) -> Iterator[None]:
+def worker_kills(stack: Stack, every: float, kills: list[Kill]) -> Iterator[None]:
     """SIGKILL one of the server's workers every ``every`` seconds."""
     stop = threading.Event()
     master = stack.processes[0].pid
@@ -193,8 +199,10 @@ def worker_kills(stack: Stack, every: float, kills: list[float]) -> Iterator[Non
         while not stop.wait(every):
             workers = gunicorn_workers(master)
             if workers:
-                os.kill(random.choice(workers), signal.SIGKILL)
-                kills.append(time.monotonic())
+                victim = random.choice(workers)
+                held = client_connections(victim, stack.port)
+                os.kill(victim, signal.SIGKILL)
+                kills.append(Kill(time.monotonic(), held))
 
     with _running(kill, stop):
         yield
@@ -205,6 +213,24 @@ def gunicorn_workers(launcher: int) -> list[int]:
     children = _children()
     masters = [launcher, *children.get(launcher, [])]
     return max((children.get(pid, []) for pid in masters), key=len)
+
+
+def client_connections(pid: int, port: int) -> int:
+    """Established TCP connections to ``port`` among the process's open sockets."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    established = 0
+    for line in Path(f"/proc/{pid}/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_port = int(fields[1].rsplit(":", 1)[1], 16)
+        established += local_port == port and fields[3] == "01" and fields[9] in inodes
+    return established
 
 
 def _children() -> dict[int, list[int]]:
@@ -266,12 +292,12 @@ class Row:
     name: str
     tally: Tally
     ping: PingProbe
-    kills: list[float]
+    kills: list[Kill]
 
 
 def run_scenario(stack: Stack, body: bytes, name: str, arguments: argparse.Namespace) -> Row:
     print(f"[bench] {name}", file=sys.stderr)
-    kills: list[float] = []
+    kills: list[Kill] = []
     misbehaviour = {
         "load only": _nothing,
         "slow senders": lambda: slow_senders(stack.port, MISBEHAVING),
@@ -322,10 +348,11 @@ def print_table(rows: list[Row], workers: int, arguments: argparse.Namespace) ->
 def kill_summary(row: Row) -> str:
     tally, kills = row.tally, row.kills
     total = tally.answered + tally.errors
-    near = sum(any(0 <= t - k < 3 for k in kills) for t in tally.error_times)
-    return (f"\nworker kills: {len(kills)} kills, {tally.errors} failed requests "
-            f"({tally.errors / max(total, 1):.3%} of {total}), {tally.errors / len(kills):.1f} "
-            f"per kill (at most one in flight per client; {CLIENTS} clients), {near} within 3 s "
+    near = sum(any(0 <= t - kill.at < 3 for kill in kills) for t in tally.error_times)
+    held = sum(kill.connections for kill in kills)
+    return (f"\nworker kills: {len(kills)} kills; the killed workers held {held} client "
+            f"connections (each with at most one request in flight); {tally.errors} requests "
+            f"failed ({tally.errors / max(total, 1):.3%} of {total}), {near} of them within 3 s "
             f"of a kill; {tally.unrecovered} still failed when retried once on a fresh "
             "connection")  # fmt: skip
 
