@@ -5,7 +5,8 @@ Each generated request goes to a real server on loopback twice: alone on a fresh
 takes it when it is in its subset). Both answers must be the same, status and body. The
 requests sit around each limit: gunicorn's request line (8190 bytes), header line (8190 with
 its CRLF), header count (100), the fast path's own header line, header count and request
-size limits, and every byte value in a header's name and value.
+size limits, and every byte value in a header's name and value; and a plain ``/ping``, which
+the event loop answers itself, against the same ping sent on to gunicorn.
 """
 
 from __future__ import annotations
@@ -141,3 +142,28 @@ def test_every_byte_in_a_header_name_or_value(
 @given(name=st.sampled_from([b"Content_Type", b"X_Amzn_SageMaker_Inference_Id", b"Accept_"]))
 def test_a_header_name_gunicorn_drops(server: ServerProcess, body: bytes, name: bytes) -> None:
     fresh_and_kept_alive(server, body, invocation(body, name + b": application/json"))
+
+
+def ping_answer(server: ServerProcess, *lines: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Status, headers (but the date) and body of a ``GET /ping`` with these header lines."""
+    head = b"GET /ping HTTP/1.1\r\nHost: x\r\n" + b"".join(line + b"\r\n" for line in lines)
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        send(sock, head + b"\r\n")
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        headers = [(name, value) for name, value in response.getheaders() if name != "Date"]
+        return response.status, headers, response.read()
+
+
+@EXAMPLES
+@given(
+    length=st.one_of(around(GUNICORN_LINE - 2), around(MAX_HEADER_LINE)),
+    byte=st.integers(0, 255),
+)
+def test_the_loops_ping_answers_as_gunicorn_does(
+    server: ServerProcess, length: int, byte: int
+) -> None:
+    """The event loop answers a plain ``/ping`` itself (serve.worker); a header gunicorn drops
+    (a ``_`` in its name) sends the same ping to gunicorn: the answers must not differ."""
+    line = b"X-Pad: " + bytes([byte]) + b"a" * (length - len(b"X-Pad: ") - 1)
+    assert ping_answer(server, line) == ping_answer(server, line, b"X_Dropped: 1")
