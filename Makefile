@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup setup-system demo test conformance test-fast lint format bench bench-quality bench-memory bench-serve bench-scale image clean
+.PHONY: setup setup-system demo test conformance test-fast lint format bench bench-quality bench-memory bench-serve bench-faults bench-scale image clean
 
 ## setup-system: as root, once per machine: Docker engine and the tools the tests use
 setup-system:
@@ -64,6 +64,10 @@ format:
 ## bench-serve: byoa's server vs nginx + gunicorn sync + flask + pandas, side by side (wrk, nginx)
 bench-serve:
 	$(BIN)/python bench/serve/bench_serve.py
+
+## bench-faults: requests, errors, /ping p50/p99 under slow senders, non-readers, idle clients, worker kills
+bench-faults:
+	$(BIN)/python bench/faults/bench_faults.py
 
 ## bench-quality: byoa-tabular vs XGBoost (tutorial) and HistGradientBoosting (needs .[bench])
 bench-quality:

@@ -9,11 +9,31 @@ garbage, and the collector's passes over them took 12 % of the import time (1.71
 imports stay frozen with the rest.
 
 Workers are ``gthread``: inference holds one slot per worker while the worker's other threads
-keep answering ``/ping`` in milliseconds, new connections go to the worker holding the fewest
-(:mod:`serve.balance`), and a kept-alive client's next request is served by the thread that
-answered the last one (:mod:`serve.worker`). Each worker gets ``cores / workers`` torch
-threads so workers do not fight over cores. SIGTERM stops gracefully: in-flight requests
-finish within 25 s, inside SageMaker's 30 s before SIGKILL.
+keep answering, new connections go to the worker holding the fewest (:mod:`serve.balance`),
+and a kept-alive client's next request is served by the thread that answered the last one
+(:mod:`serve.worker`). Each worker gets ``cores / workers`` torch threads so workers do not
+fight over cores. SIGTERM stops gracefully: in-flight requests finish within 25 s, inside
+SageMaker's 30 s before SIGKILL.
+
+No client can starve ``/ping`` (SageMaker's limit: 2 s, or the instance is replaced). Each
+worker's event loop reads every request whole before a thread takes it, so idle connections
+and slow senders hold no thread; a request has 10 s from its first byte to arrive (then 408).
+The loop answers a plain ``GET /ping`` itself, so a ping never waits for a thread, whatever the
+threads are doing. A thread's reads and writes on a client wait at most 15 s, so a client that
+never reads its answers frees its thread. Past 4 open connections per thread in a worker, a new
+connection's first request other than ``/ping`` gets a fast 503 and is closed. Through
+InvokeEndpoint a container's 4xx or 5xx reaches the caller as ``ModelError`` (HTTP 424) with
+``OriginalStatusCode`` 503 and the body as ``OriginalMessage`` (botocore's sagemaker-runtime
+model); nothing documents a retry by SageMaker, so the caller decides. ``/ping`` is never
+answered 503 by this bound. Figures: ``make bench-faults``.
+
+A worker that dies (SIGKILL, the inference watchdog) is replaced by the master from the
+preloaded model in milliseconds; the listening socket belongs to the master (no
+``SO_REUSEPORT``), so connections queued for ``accept`` wait for a live worker and none is
+lost. What is lost is the dead worker's open connections: each request in flight on one of them
+fails, and a client that kept such a connection idle sees it closed (a reset or an empty read)
+when it next sends. Inference is idempotent: a client should retry it once on a fresh
+connection after a reset, an empty answer or a connection refused.
 """
 
 from __future__ import annotations
@@ -66,7 +86,9 @@ def gunicorn_options(settings: ServerSettings, service: InferenceService) -> dic
         "graceful_timeout": GRACEFUL_TIMEOUT_S,
         "keepalive": 75,
         "preload_app": True,
-        "limit_request_line": 8190,
+        "limit_request_line": 8190,  # gunicorn's defaults, named: serve.kept_alive stays below
+        "limit_request_fields": 100,
+        "limit_request_field_size": 8190,
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "info",
