@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import base64
 import contextlib
+import dataclasses
 import fcntl
 import hashlib
 import json
@@ -71,6 +72,20 @@ class Registry:
             self._write(entry)
         return entry, evicted
 
+    def resize(self, entry: Entry, size_bytes: int) -> list[Entry]:
+        """Record a loaded model's measured size, evicting others until it fits; TooLarge if it
+        alone exceeds the budget. Returns the entries evicted (none when it was unloaded)."""
+        if size_bytes > self.budget_bytes:
+            raise TooLarge(entry.model_name)
+        with self._locked():
+            current = self.get(entry.model_name)
+            if current is None or current.generation != entry.generation:
+                return []
+            keep = self._path(entry.model_name)
+            evicted = self._make_room(size_bytes, keep)
+            self._write(dataclasses.replace(entry, size_bytes=size_bytes))
+        return evicted
+
     def touch(self, name: str) -> Entry | None:
         """The model's entry, marked as used now; None when it is not loaded."""
         path = self._path(name)
@@ -97,8 +112,8 @@ class Registry:
         found = (_entry_at(path) for path in self.folder.glob("*.json"))
         return sorted((entry for entry in found if entry is not None), key=_by_name)
 
-    def _make_room(self, size_bytes: int) -> list[Entry]:
-        by_age = sorted(self.folder.glob("*.json"), key=_mtime)
+    def _make_room(self, size_bytes: int, keep: Path | None = None) -> list[Entry]:
+        by_age = sorted((p for p in self.folder.glob("*.json") if p != keep), key=_mtime)
         used = {path: _entry_at(path) for path in by_age}
         total = sum(entry.size_bytes for entry in used.values() if entry is not None)
         evicted: list[Entry] = []

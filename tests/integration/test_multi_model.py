@@ -1,8 +1,9 @@
 """The multi-model API (``SAGEMAKER_MULTI_MODEL=true``) over real HTTP, on a real 2-worker server.
 
 The server runs the probe algorithm (the bundled one; ``reply=pid`` answers with the worker's
-pid). Two distinct bank models are trained; each model folder is padded to 400 KiB on disk, so
-two fit the 1 MiB budget and a third evicts the least recently used one.
+pid) with ballast (a model may hold extra memory). Two distinct bank models are trained; each
+model folder is padded to 1,200 KiB on disk, so two fit the 3 MiB budget and a third evicts the
+least recently used one.
 """
 
 from __future__ import annotations
@@ -26,15 +27,15 @@ from serve.codecs.csv_codec import decode
 from serve.process import ServerProcess
 from tests.conftest import FAST_HYPERPARAMETERS, REPO_ROOT, make_job, run_train
 from tests.integration.serve_support import (
-    PROBE_ALGORITHM,
     TrainedModel,
     free_port,
     raw_invocation,
     running_server,
 )
 
-MODEL_BYTES = 400 * 1024
+MODEL_BYTES = 1200 * 1024
 CSV = {"Content-Type": "text/csv"}
+ALGORITHM = "tests.fixtures.ballast_algorithm"
 BYOA = [sys.executable, "-m", "container.cli"]
 
 
@@ -52,13 +53,18 @@ def other_model(tmp_path_factory: pytest.TempPathFactory, small_bank: dict[str, 
 def folders(
     tmp_path_factory: pytest.TempPathFactory, model: TrainedModel, other_model: Path
 ) -> dict[str, Path]:
-    """Model folders padded to ``MODEL_BYTES``: a, b, c (copies of the two models) and huge."""
+    """Model folders padded to ``MODEL_BYTES``: a, b, c (copies of the two models); huge (four
+    times as large on disk); heavy and hungry (as small on disk, holding 2 and 4 MB loaded)."""
     root = tmp_path_factory.mktemp("models")
-    sources = {"a": model.model_dir, "b": other_model, "c": model.model_dir, "huge": other_model}
+    sources = {"a": model.model_dir, "b": other_model, "c": model.model_dir, "huge": other_model,
+               "heavy": model.model_dir, "hungry": model.model_dir}  # fmt: skip
     made = {}
     for name, source in sources.items():
         folder = root / name / "model"
         shutil.copytree(source, folder)
+        ballast = {"heavy": "2", "hungry": "4"}.get(name)
+        if ballast is not None:
+            (folder / "ballast_mb").write_text(ballast)
         size = MODEL_BYTES * (4 if name == "huge" else 1)
         (folder / "padding.bin").write_bytes(b"\0" * (size - _folder_bytes(folder)))
         made[name] = folder
@@ -67,8 +73,8 @@ def folders(
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    extra = {"SAGEMAKER_MULTI_MODEL": "true", "BYOA_MULTI_MODEL_MEMORY_MB": "1",
-             "BYOA_ALGORITHM": PROBE_ALGORITHM}  # fmt: skip
+    extra = {"SAGEMAKER_MULTI_MODEL": "true", "BYOA_MULTI_MODEL_MEMORY_MB": "3",
+             "BYOA_ALGORITHM": ALGORITHM}  # fmt: skip
     yield from running_server(tmp_path_factory.mktemp("no-model") / "absent", extra)
 
 
@@ -106,6 +112,19 @@ def invoke(server: ServerProcess, name: str, body: bytes, via_header: bool = Fal
         headers["X-Amzn-SageMaker-Target-Model"] = name
         return client.request(server.url, "POST", "/invocations", body, headers)
     return client.request(server.url, "POST", f"/models/{name}/invoke", body, headers)
+
+
+def invoke_everywhere(
+    server: ServerProcess, name: str, body: bytes, expected: np.ndarray
+) -> set[str]:
+    """Invoke ``name`` on a dozen fresh connections (the workers take turns: each new one goes
+    to the worker holding the fewest); every answer must be ``expected``. The workers' pids."""
+    pids = set()
+    for _ in range(12):
+        reply = invoke(server, name, body, via_header=True)
+        np.testing.assert_allclose(answered(reply), expected, rtol=1e-5)
+        pids.add(reply.headers["x-amzn-sagemaker-custom-attributes"])
+    return pids
 
 
 def scores(folder: Path, body: bytes) -> np.ndarray:
@@ -146,13 +165,7 @@ def test_every_worker_answers_for_a_model_loaded_on_one(
 ) -> None:
     body = model.csv(3)
     assert load(server, "b", folders["b"]).status == 200
-    expected = scores(folders["b"], body)
-    pids = set()
-    for _ in range(12):
-        reply = invoke(server, "b", body, via_header=True)
-        np.testing.assert_allclose(answered(reply), expected, rtol=1e-5)
-        pids.add(reply.headers["x-amzn-sagemaker-custom-attributes"])
-    assert len(pids) == 2, pids  # connections go to the worker holding the fewest
+    assert len(invoke_everywhere(server, "b", body, scores(folders["b"], body))) == 2
     assert call(server, "DELETE", "/models/b").status == 200
     for _ in range(6):
         assert invoke(server, "b", body).status == 404  # on both workers at once
@@ -189,8 +202,26 @@ def test_least_recently_used_model_is_evicted_and_a_model_too_large_is_507(
     assert invoke(server, "a", body).status == 200
     too_large = load(server, "huge", folders["huge"])
     assert too_large.status == 507
-    assert "exceeds the whole memory budget of 1 MB" in json.loads(too_large.body)["error"]
+    assert "exceeds the whole memory budget of 3 MB" in json.loads(too_large.body)["error"]
     assert names(server) == ["a", "c"]
+
+
+def test_a_model_measured_larger_than_its_files_evicts_more_or_is_507(
+    server: ServerProcess, folders: dict[str, Path], model: TrainedModel
+) -> None:
+    """heavy is 1,200 KiB on disk, so it fits beside a; loaded, it holds over 2 MB and a goes.
+    (a is loaded by both workers first: a worker's first load counts its size on disk only.)"""
+    assert load(server, "a", folders["a"]).status == 200
+    body = model.csv(2)
+    assert len(invoke_everywhere(server, "a", body, scores(folders["a"], body))) == 2
+    assert load(server, "heavy", folders["heavy"]).status == 200
+    assert names(server) == ["heavy"]
+    assert answered(invoke(server, "heavy", body)).shape == (2,)
+    hungry = load(server, "hungry", folders["hungry"])
+    assert hungry.status == 507
+    assert "of memory to load, more than the whole budget" in json.loads(hungry.body)["error"]
+    assert names(server) == []  # heavy made room for hungry, which then did not fit at all
+    assert invoke(server, "hungry", model.csv(1)).status == 404
 
 
 def test_pages_of_the_listing(server: ServerProcess, folders: dict[str, Path]) -> None:
