@@ -184,6 +184,7 @@ class ModelStore:
         """The service answering for ``name`` in this worker, loaded here on first use."""
         entry = self.registry.touch(name)
         if entry is None:
+            self._held.pop(name, None)  # unloaded or evicted elsewhere: free this worker's copy
             entry = self._load_from_source(name)
         held = self._held.get(name)
         if held is not None and held.generation == entry.generation:
