@@ -8,6 +8,7 @@ least recently used one.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -308,3 +309,15 @@ def _read_head(stream: object) -> tuple[int, int]:
 
 def _folder_bytes(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def test_a_single_model_server_refuses_a_target_model(model: TrainedModel) -> None:
+    """Without SAGEMAKER_MULTI_MODEL a named model is a mistake (400), and /models is not served."""
+    one_worker = {"SAGEMAKER_MODEL_SERVER_WORKERS": "1"}
+    with contextlib.contextmanager(running_server)(model.model_dir, one_worker) as single:
+        headers = {**CSV, "X-Amzn-SageMaker-Target-Model": "bank.tar.gz"}
+        named = client.request(single.url, "POST", "/invocations", model.csv(1), headers)
+        assert named.status == 400 and "serves one model" in json.loads(named.body)["error"]
+        assert client.request(single.url, "POST", "/invocations", model.csv(1), CSV).status == 200
+        assert client.request(single.url, "GET", "/models").status == 404
+        assert client.request(single.url, "POST", "/models/bank/invoke", b"1", CSV).status == 404
