@@ -22,6 +22,7 @@ class RequestContext:
     content_type: str = ""
     accept: str = ""
     response_attributes: str | None = None
+    target_model: str = ""  # multi-model endpoints: the model this request is for
 
     def attribute(self, name: str) -> str | None:
         """One ``name=value`` entry of the custom attributes (entries split on ``,`` or ``;``)."""

@@ -8,7 +8,9 @@ straight from the WSGI input, the service answers, and the status and headers go
 SageMaker's rules for the route: bodies are capped by the payload limit (413, before the body
 is read when ``Content-Length`` already says it is too large); client mistakes are 4xx with a
 JSON message; a handler bug is a 500 whose request id is in the log and in ``X-Request-Id``, and
-the worker goes on serving; custom attributes are echoed back.
+the worker goes on serving; custom attributes are echoed back. On a multi-model endpoint
+(:mod:`serve.multi_model`) the request names its model, by ``X-Amzn-SageMaker-Target-Model`` or
+as ``POST /models/{name}/invoke``, and that model's service answers.
 """
 
 from __future__ import annotations
@@ -31,10 +33,13 @@ PATH = "/invocations"
 REQUEST_ID = "X-Request-Id"
 INFERENCE_ID_KEY = "HTTP_X_AMZN_SAGEMAKER_INFERENCE_ID"
 CUSTOM_ATTRIBUTES_KEY = "HTTP_X_AMZN_SAGEMAKER_CUSTOM_ATTRIBUTES"
+TARGET_MODEL_KEY = "HTTP_X_AMZN_SAGEMAKER_TARGET_MODEL"
+MODEL_PREFIX, INVOKE_SUFFIX = "/models/", "/invoke"
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+ModelServices = Callable[[str], InferenceService]
 STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
 
 
@@ -46,17 +51,21 @@ class Reply:
 
 
 class InvocationsLane:
-    def __init__(self, service: InferenceService, fallback: WsgiApp) -> None:
+    def __init__(
+        self, service: InferenceService, fallback: WsgiApp, models: ModelServices | None = None
+    ) -> None:
         self.service = service
         self.fallback = fallback
+        self.models = models  # a multi-model endpoint's service for each model name
         self.limit = service.settings.max_payload_bytes
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") != PATH:
+        path = environ.get("PATH_INFO", "")
+        if path != PATH and not (self.models is not None and invoked_model(path)):
             return self.fallback(environ, start_response)
         context = _context(environ)
         if environ.get("REQUEST_METHOD") != "POST":
-            message = f"{PATH} takes POST, not {environ.get('REQUEST_METHOD')}"
+            message = f"{path} takes POST, not {environ.get('REQUEST_METHOD')}"
             reply = error_reply(405, message, context, [("Allow", "POST")])
         else:
             try:
@@ -72,7 +81,7 @@ class InvocationsLane:
         try:
             if not body:
                 raise BadRequest("empty body: send at least one record")
-            answer = self.service.invoke(body, context)
+            answer = self._service_for(context.target_model).invoke(body, context)
         except InferenceError as error:
             return error_reply(error.status_code, error.message, context)
         except Exception:
@@ -81,12 +90,41 @@ class InvocationsLane:
             return error_reply(500, message, context)
         return _reply(200, answer.body, answer.content_type, context)
 
+    def _service_for(self, target_model: str) -> InferenceService:
+        if self.models is None:
+            if target_model:
+                raise BadRequest(
+                    "X-Amzn-SageMaker-Target-Model names a model, but this server serves one "
+                    "model (start it with SAGEMAKER_MULTI_MODEL=true to serve many)"
+                )
+            return self.service
+        if not target_model:
+            raise BadRequest(
+                "this is a multi-model endpoint: name the model in X-Amzn-SageMaker-Target-Model "
+                "or POST to /models/{name}/invoke"
+            )
+        return self.models(target_model)
+
+
+def invoked_model(path: str) -> str:
+    """The model name in ``/models/{name}/invoke``, or "" for any other path."""
+    if path.startswith(MODEL_PREFIX) and path.endswith(INVOKE_SUFFIX):
+        return path[len(MODEL_PREFIX) : -len(INVOKE_SUFFIX)]
+    return ""
+
 
 def request_context(
-    inference_id: str, custom_attributes: str, content_type: str, accept: str
+    inference_id: str,
+    custom_attributes: str,
+    content_type: str,
+    accept: str,
+    target_model: str = "",
 ) -> RequestContext:
     """The request's context; its id is SageMaker's inference id, or a fresh one."""
-    return RequestContext(inference_id or uuid.uuid4().hex, custom_attributes, content_type, accept)
+    return RequestContext(
+        inference_id or uuid.uuid4().hex, custom_attributes, content_type, accept,
+        target_model=target_model,
+    )  # fmt: skip
 
 
 def _context(environ: Environ) -> RequestContext:
@@ -95,6 +133,7 @@ def _context(environ: Environ) -> RequestContext:
         environ.get(CUSTOM_ATTRIBUTES_KEY, ""),
         environ.get("CONTENT_TYPE", ""),
         environ.get("HTTP_ACCEPT", ""),
+        invoked_model(environ.get("PATH_INFO", "")) or environ.get(TARGET_MODEL_KEY, ""),
     )
 
 

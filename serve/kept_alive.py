@@ -48,6 +48,7 @@ HEADER = re.compile(rb"(%s):[ \t]*(%s(?:[ \t]+%s)*)?[ \t]*" % (TOKEN, VISIBLE, V
 REFUSED_HEADERS = frozenset((b"transfer-encoding", b"expect", b"upgrade"))
 INFERENCE_ID = b"x-amzn-sagemaker-inference-id"
 ATTRIBUTES = CUSTOM_ATTRIBUTES.lower().encode()
+TARGET_MODEL = b"x-amzn-sagemaker-target-model"
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ def context_of(request: WholeRequest) -> RequestContext:
         request.header(ATTRIBUTES),
         request.header(b"content-type"),
         request.header(b"accept"),
+        request.header(TARGET_MODEL),
     )
 
 

@@ -34,6 +34,9 @@ lost. What is lost is the dead worker's open connections: each request in flight
 fails, and a client that kept such a connection idle sees it closed (a reset or an empty read)
 when it next sends. Inference is idempotent: a client should retry it once on a fresh
 connection after a reset, an empty answer or a connection refused.
+
+With ``SAGEMAKER_MULTI_MODEL=true`` the master loads the algorithm only; models are loaded at run
+time through the ``/models`` API (:mod:`serve.multi_model`).
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ from container.plugin import load_algorithm
 from serve import balance
 from serve.app import create_app
 from serve.loading import unavailable_while_loading
+from serve.model_registry import Registry
+from serve.multi_model import ModelStore, MultiModelSettings
 from serve.service import InferenceService
 from serve.settings import ServerSettings, SettingsError
 from serve.watchdog import InferenceClock, watch
@@ -63,9 +68,12 @@ GRACEFUL_TIMEOUT_S = 25
 class ModelServer(BaseApplication):  # type: ignore[misc]
     """A gunicorn application whose configuration comes from :class:`ServerSettings`."""
 
-    def __init__(self, settings: ServerSettings, service: InferenceService) -> None:
+    def __init__(
+        self, settings: ServerSettings, service: InferenceService, models: ModelStore | None = None
+    ) -> None:
         self.settings = settings
         self.service = service
+        self.models = models
         super().__init__()
 
     def load_config(self) -> None:
@@ -73,7 +81,7 @@ class ModelServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(name, value)
 
     def load(self) -> Any:
-        return create_app(self.service)
+        return create_app(self.service, self.models)
 
 
 def gunicorn_options(settings: ServerSettings, service: InferenceService) -> dict[str, Any]:
@@ -121,24 +129,35 @@ def _post_worker_init(clock: InferenceClock, timeout: int) -> Any:
     return post_worker_init
 
 
-def load_service(settings: ServerSettings) -> InferenceService:
+def load_service(settings: ServerSettings, with_model: bool = True) -> InferenceService:
     algorithm = load_algorithm()
-    log.info("loading the model from %s", settings.model_dir)
-    model = algorithm.model_fn(settings.model_dir)
+    model = None
+    if with_model:
+        log.info("loading the model from %s", settings.model_dir)
+        model = algorithm.model_fn(settings.model_dir)
     service = InferenceService(algorithm, model, settings)
     gc.freeze()
     gc.enable()
     return service
 
 
+def multi_model_store(multi: MultiModelSettings, service: InferenceService) -> ModelStore | None:
+    if not multi.enabled:
+        return None
+    log.info("multi-model endpoint: models load through /models, %d MB each worker",
+             multi.budget_bytes // 2**20)  # fmt: skip
+    return ModelStore(service, Registry.create(multi.budget_bytes), multi.source)
+
+
 def main() -> int:
     configure_logging()
     try:
         settings = ServerSettings.from_environment()
-        if not settings.model_dir.is_dir():
+        multi = MultiModelSettings.from_environment(settings.workers)
+        if not multi.enabled and not settings.model_dir.is_dir():
             raise SettingsError(f"the model folder {settings.model_dir} does not exist")
         with unavailable_while_loading(settings.port):
-            service = load_service(settings)
+            service = load_service(settings, with_model=not multi.enabled)
     except (SettingsError, TrainingError, ValueError, OSError) as error:
         log.error("cannot start the server: %s", error)
         return 2
@@ -151,7 +170,7 @@ def main() -> int:
         settings.max_payload_mb,
     )  # fmt: skip
     balance.install(settings.workers)
-    ModelServer(settings, service).run()
+    ModelServer(settings, service, multi_model_store(multi, service)).run()
     return 0
 
 
