@@ -8,7 +8,8 @@ straight from the WSGI input, the service answers, and the status and headers go
 SageMaker's rules for the route: bodies are capped by the payload limit (413, before the body
 is read when ``Content-Length`` already says it is too large); client mistakes are 4xx with a
 JSON message; a handler bug is a 500 whose request id is in the log and in ``X-Request-Id``, and
-the worker goes on serving; custom attributes are echoed back.
+the worker goes on serving; custom attributes are echoed back; a 200 carries AWS Marketplace's
+``X-Amzn-Inference-Metering`` header unless ``BYOA_INFERENCE_METERING`` is off (errors never).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 from serve.context import CUSTOM_ATTRIBUTES, RequestContext, activate
 from serve.errors import BadRequest, InferenceError, PayloadTooLarge
+from serve.metering import metering_header
 from serve.service import InferenceService
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ class InvocationsLane:
         self.service = service
         self.fallback = fallback
         self.limit = service.settings.max_payload_bytes
+        self.metering = service.settings.inference_metering
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != PATH:
@@ -79,7 +82,8 @@ class InvocationsLane:
             log.exception("request %s: the handler failed", context.request_id)
             message = "the algorithm's handler failed; see the log for this request id"
             return error_reply(500, message, context)
-        return _reply(200, answer.body, answer.content_type, context)
+        metered = [metering_header(answer.inference_count)] if self.metering else []
+        return _reply(200, answer.body, answer.content_type, context, metered)
 
 
 def request_context(
