@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # As root, once per machine (idempotent): everything the Docker tests need on Debian bookworm.
 #
-#   1. Debian packages: docker.io (engine + CLI), debootstrap (for the local base image).
+#   1. Debian packages: docker.io (engine + CLI), debootstrap (for the local base image),
+#      docker-compose (the SageMaker Python SDK's local mode runs jobs through it).
 #   2. dockerd running (started in the background, log in $DOCKERD_LOG) unless `docker info`
 #      already answers; waits until it does.
 #   3. The local base image byoa-base:bookworm (scripts/build-base-image.sh; kept if present).
@@ -11,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DOCKERD_LOG="${DOCKERD_LOG:-/var/log/dockerd.log}"
-PACKAGES=(docker.io debootstrap ca-certificates docker-registry curl wrk nginx-light)
+PACKAGES=(docker.io debootstrap ca-certificates docker-registry curl wrk nginx-light docker-compose)
 
 if [[ $EUID -ne 0 ]]; then
     echo "[setup] run as root: sudo bash $0" >&2
