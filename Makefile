@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup setup-system demo test test-fast lint format bench bench-quality bench-memory bench-serve bench-scale image clean
+.PHONY: setup setup-sdk setup-system demo test test-fast lint format bench bench-quality bench-memory bench-serve bench-scale image clean
 
 ## setup-system: as root, once per machine: Docker engine and the tools the tests use
 setup-system:
@@ -15,6 +15,12 @@ setup:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
+
+## setup-sdk: the SageMaker Python SDK v3 in its own environment (.venv-sdk) for tests/docker/test_sdk_v3.py
+## (it requires gunicorn < 24 through MLflow, the server 27, so it cannot share .venv)
+setup-sdk:
+	test -x .venv-sdk/bin/python || $(PYTHON) -m venv .venv-sdk
+	.venv-sdk/bin/python -m pip install --quiet 'sagemaker==3.27.0' 's3fs<0.5'
 
 ## demo: train on the bundled bank data, serve the model, predict (no AWS, no Docker)
 demo:
