@@ -77,20 +77,35 @@ def deploy_and_transform(plan: dict[str, Any], archive: str) -> dict[str, Any]:
     finally:
         client.delete_endpoint(EndpointName="byoa-sdk3")
     output = Path(plan["workdir"]) / "transform-output"
-    client.create_transform_job(
-        TransformJobName="byoa-sdk3", ModelName="byoa-sdk3",
-        TransformInput={
-            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
-                                            "S3Uri": f"file://{plan['transform_input']}"}},
-            "ContentType": "text/csv", "SplitType": "Line",
-        },
-        TransformOutput={"S3OutputPath": f"file://{output}", "Accept": "text/csv",
-                         "AssembleWith": "Line"},
-        TransformResources={"InstanceType": "local", "InstanceCount": 1},
-    )  # fmt: skip
+    try:
+        client.create_transform_job(
+            TransformJobName="byoa-sdk3", ModelName="byoa-sdk3",
+            TransformInput={
+                "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
+                                                "S3Uri": f"file://{plan['transform_input']}"}},
+                "ContentType": "text/csv", "SplitType": "Line",
+            },
+            TransformOutput={"S3OutputPath": f"file://{output}", "Accept": "text/csv",
+                             "AssembleWith": "Line"},
+            TransformResources={"InstanceType": "local", "InstanceCount": 1},
+            # The API's spelling. The local runner takes /execution-parameters' BatchStrategy
+            # only when none is given, and then refuses the documented "MULTI_RECORD".
+            BatchStrategy="MultiRecord",
+        )  # fmt: skip
+    finally:
+        stop_transform_container(client)
     status = client.describe_transform_job(TransformJobName="byoa-sdk3")["TransformJobStatus"]
     outputs = {p.name: p.read_text() for p in sorted(output.glob("*.out"))}
     return {"endpoint": endpoint, "transform": {"status": status, "outputs": outputs}}
+
+
+def stop_transform_container(client: Any) -> None:
+    """A failed local transform leaves its serving container (and a thread) running."""
+    job = type(client)._transform_jobs.get("byoa-sdk3")
+    container = getattr(job, "container", None)
+    thread = getattr(container, "container", None)
+    if container is not None and thread is not None and thread.is_alive():
+        container.stop_serving()
 
 
 def main() -> int:
