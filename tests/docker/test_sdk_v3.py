@@ -141,3 +141,13 @@ def test_the_local_transform_job_writes_one_prediction_per_line(
     expected = in_process_scores(model_dir, request_csv)
     produced = csv_scores(transform["outputs"]["rows.csv.out"].encode())
     np.testing.assert_allclose(produced, expected, rtol=1e-6)
+
+
+def test_the_image_without_an_argument_or_a_training_job_prints_its_usage(image: str) -> None:
+    run = subprocess.run(
+        ["docker", "run", "--rm", "--network", "none", image],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 2, run.stderr[-2000:]
+    assert "no argument and no training job configuration in /opt/ml/input/config" in run.stderr
+    assert "usage: byoa-entrypoint [train | serve]" in run.stderr
