@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup setup-sdk setup-system demo test test-fast lint format bench bench-quality bench-memory bench-serve bench-scale image clean
+.PHONY: setup setup-sdk setup-system demo test test-fast lint format bench bench-quality bench-memory bench-serve bench-serverless bench-scale image clean
 
 ## setup-system: as root, once per machine: Docker engine and the tools the tests use
 setup-system:
@@ -68,6 +68,10 @@ bench-quality:
 ## bench-memory: peak RSS and time of training on 1,000,000 rows x 60 columns (synthetic)
 bench-memory:
 	$(BIN)/python bench/quality/bench_memory.py
+
+## bench-serverless: idle and peak PSS of the server (1 worker vs one per core) with 4 MB requests
+bench-serverless:
+	$(BIN)/python bench/serve/bench_serverless.py
 
 bench: bench-quality bench-serve
 
