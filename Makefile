@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup setup-system demo test conformance test-fast lint format bench bench-quality bench-memory bench-serve bench-faults bench-scale image clean
+.PHONY: setup setup-sdk setup-system demo test conformance test-fast lint format bench bench-quality bench-memory bench-serve bench-serverless bench-faults bench-scale image clean
 
 ## setup-system: as root, once per machine: Docker engine and the tools the tests use
 setup-system:
@@ -21,6 +21,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
 	touch $@
 
+## setup-sdk: the SageMaker Python SDK v3 in its own environment (.venv-sdk) for
+## tests/docker/test_sdk_v3.py (it requires gunicorn < 24 through MLflow, the server 27, so it
+## cannot share .venv); installed once
+SDK_STAMP := .venv-sdk/.installed
+setup-sdk: $(SDK_STAMP)
+
+$(SDK_STAMP):
+	test -x .venv-sdk/bin/python || $(PYTHON) -m venv .venv-sdk
+	.venv-sdk/bin/python -m pip install --quiet 'sagemaker==3.27.0' 's3fs<0.5'
+	touch $@
+
 ## demo: train on the bundled bank data, serve the model, predict (no AWS, no Docker);
 ## sets up the environment first if needed
 demo: setup
@@ -28,7 +39,7 @@ demo: setup
 
 ## test: every test, Docker ones included (they build the image from the Dockerfile); sets up
 ## the machine (as root: Docker engine, base image) and the environment first if needed
-test: setup-system setup
+test: setup-system setup setup-sdk
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## conformance: the SageMaker contract on the installed algorithm and its sample/ (no Docker)
@@ -77,6 +88,10 @@ bench-quality:
 ## bench-memory: peak RSS and time of training on 1,000,000 rows x 60 columns (synthetic)
 bench-memory:
 	$(BIN)/python bench/quality/bench_memory.py
+
+## bench-serverless: idle and peak PSS of the server (1 worker vs one per core) with 4 MB requests
+bench-serverless:
+	$(BIN)/python bench/serve/bench_serverless.py
 
 bench: bench-quality bench-serve
 

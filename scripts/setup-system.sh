@@ -2,7 +2,8 @@
 # Everything the Docker tests need on Debian bookworm; idempotent, and quick when all is there
 # (root is needed only to install packages or start dockerd; `make test` runs it every time).
 #
-#   1. Debian packages: docker.io (engine + CLI), debootstrap (for the local base image).
+#   1. Debian packages: docker.io (engine + CLI), debootstrap (for the local base image),
+#      docker-compose (the SageMaker Python SDK's local mode runs jobs through it).
 #   2. dockerd running (started in the background, log in $DOCKERD_LOG) unless `docker info`
 #      already answers; waits until it does.
 #   3. The local base image byoa-base:bookworm (scripts/build-base-image.sh; kept if present).
@@ -12,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DOCKERD_LOG="${DOCKERD_LOG:-/var/log/dockerd.log}"
-PACKAGES=(docker.io debootstrap ca-certificates docker-registry curl wrk nginx-light)
+PACKAGES=(docker.io debootstrap ca-certificates docker-registry curl wrk nginx-light docker-compose)
 
 need_root() {
     if [[ $EUID -ne 0 ]]; then

@@ -8,9 +8,11 @@ straight from the WSGI input, the service answers, and the status and headers go
 SageMaker's rules for the route: bodies are capped by the payload limit (413, before the body
 is read when ``Content-Length`` already says it is too large); client mistakes are 4xx with a
 JSON message; a handler bug is a 500 whose request id is in the log and in ``X-Request-Id``, and
-the worker goes on serving; custom attributes are echoed back. On a multi-model endpoint
-(:mod:`serve.multi_model`) the request names its model, by ``X-Amzn-SageMaker-Target-Model`` or
-as ``POST /models/{name}/invoke``, and that model's service answers.
+the worker goes on serving; custom attributes are echoed back; a 200 carries AWS Marketplace's
+``X-Amzn-Inference-Metering`` header unless ``BYOA_INFERENCE_METERING`` is off (errors never).
+On a multi-model endpoint (:mod:`serve.multi_model`) the request names its model, by
+``X-Amzn-SageMaker-Target-Model`` or as ``POST /models/{name}/invoke``, and that model's service
+answers.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 from serve.context import CUSTOM_ATTRIBUTES, RequestContext, activate
 from serve.errors import BadRequest, InferenceError, PayloadTooLarge
+from serve.metering import metering_header
 from serve.service import InferenceService
 
 log = logging.getLogger(__name__)
@@ -58,6 +61,7 @@ class InvocationsLane:
         self.fallback = fallback
         self.models = models  # a multi-model endpoint's service for each model name
         self.limit = service.settings.max_payload_bytes
+        self.metering = service.settings.inference_metering
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -88,7 +92,8 @@ class InvocationsLane:
             log.exception("request %s: the handler failed", context.request_id)
             message = "the algorithm's handler failed; see the log for this request id"
             return error_reply(500, message, context)
-        return _reply(200, answer.body, answer.content_type, context)
+        metered = [metering_header(answer.inference_count)] if self.metering else []
+        return _reply(200, answer.body, answer.content_type, context, metered)
 
     def _service_for(self, target_model: str) -> InferenceService:
         if self.models is None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -26,6 +26,7 @@ from serve.codecs.output import as_predictions
 from serve.context import RequestContext
 from serve.errors import InferenceError, UnsupportedMediaType
 from serve.media import MediaType, negotiate, parse_media_type
+from serve.metering import consumed_units
 from serve.settings import ServerSettings
 from serve.slot import FairSlot
 from serve.watchdog import InferenceClock
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 class Answer:
     body: bytes
     content_type: str
+    inference_count: int = 1  # what the answer reports to AWS Marketplace (serve.metering)
 
 
 @dataclass
@@ -67,7 +69,8 @@ class InferenceService:
                 prediction = self._predict_fn(data, self.model, context)
             finally:
                 self.clock.end()
-            return self._encode(prediction, data, response_type, context)
+            answer = self._encode(prediction, data, response_type, context)
+            return replace(answer, inference_count=consumed_units(prediction, data, context))
 
     def _request_type(self, header: str) -> MediaType:
         if not header.strip():

@@ -49,6 +49,7 @@ class ServerSettings:
     default_accept: str
     model_dir: Path
     torch_threads: int
+    inference_metering: bool = True
 
     @property
     def max_payload_bytes(self) -> int:
@@ -88,6 +89,7 @@ class ServerSettings:
             default_accept=env.get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "").strip(),
             model_dir=model_dir(env),
             torch_threads=_integer(env, "BYOA_TORCH_THREADS", max(1, cores // workers), 1, 1024),
+            inference_metering=_boolean(env, "BYOA_INFERENCE_METERING", default=True),
         )
         settings.warn_about_limits()
         return settings
@@ -128,9 +130,11 @@ def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: in
     return value
 
 
-def _boolean(env: Mapping[str, str], name: str) -> bool:
+def _boolean(env: Mapping[str, str], name: str, default: bool = False) -> bool:
     text = env.get(name, "").strip().lower()
-    if text in ("", "false", "0", "no"):
+    if not text:
+        return default
+    if text in ("false", "0", "no"):
         return False
     if text in ("true", "1", "yes"):
         return True
