@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup setup-system demo test test-fast lint format bench bench-quality bench-memory bench-serve bench-scale image clean
+.PHONY: setup setup-system demo test test-fast lint format bench bench-quality bench-memory bench-serve bench-async bench-scale image clean
 
 ## setup-system: as root, once per machine: Docker engine and the tools the tests use
 setup-system:
@@ -53,6 +53,10 @@ format:
 ## bench-serve: byoa's server vs nginx + gunicorn sync + flask + pandas, side by side (wrk, nginx)
 bench-serve:
 	$(BIN)/python bench/serve/bench_serve.py
+
+## bench-async: the worker's peak memory for 100 MB and 1 GB CSV bodies, asynchronous endpoint
+bench-async:
+	$(BIN)/python bench/serve/bench_async.py
 
 ## bench-quality: byoa-tabular vs XGBoost (tutorial) and HistGradientBoosting (needs .[bench])
 bench-quality:

@@ -26,7 +26,7 @@ from tests.integration.serve_support import PROBE_ALGORITHM, TrainedModel, runni
 CSV = {"Content-Type": "text/csv"}
 ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes"
 ASYNC_LIMIT_MB = 24
-ROWS = 80_000  # about 9 MB of bank rows: three chunks, above the 6 MB real-time limit
+ROWS = 62_000  # 6.8 MB of bank rows: seven chunks, just above the 6 MB real-time limit
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +111,7 @@ def test_a_json_lines_body_of_unknown_length_is_answered(
     asynchronous: ServerProcess, model: TrainedModel, body: bytes, expected: np.ndarray
 ) -> None:
     rows = json.loads(model.rows.to_json(orient="values"))
-    count = 60_000
+    count = 20_000
     lines = (json.dumps(rows[i % len(rows)]).encode() + b"\n" for i in range(count))
     response = post(asynchronous, lines, **{"Content-Type": "application/jsonlines"})
     assert response.status_code == 200, response.text[:500]
@@ -133,7 +133,7 @@ def test_a_bad_row_in_a_later_chunk_is_named_by_its_line(
     asynchronous: ServerProcess, body: bytes
 ) -> None:
     lines = body.split(b"\n")
-    bad_line = 70_001
+    bad_line = 50_001
     lines[bad_line - 1] = lines[bad_line - 1] + b",1"
     response = post(asynchronous, b"\n".join(lines), **CSV)
     assert response.status_code == 400
@@ -154,7 +154,7 @@ def test_ping_answers_and_the_spooled_file_goes_away(
 ) -> None:
     pid = int(post(asynchronous, b"1\n", **CSV, **{ATTRIBUTES: "reply=pid"}).headers[ATTRIBUTES])
     with ThreadPoolExecutor(1) as pool:
-        long_request = pool.submit(post, asynchronous, body, **CSV, **{ATTRIBUTES: "sleep=1.5"})
+        long_request = pool.submit(post, asynchronous, body, **CSV, **{ATTRIBUTES: "sleep=0.4"})
         pings: list[float] = []
         held: list[str] = []
         while not long_request.done():
