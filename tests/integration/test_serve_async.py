@@ -121,7 +121,7 @@ def test_a_json_lines_body_of_unknown_length_is_answered(
 
 
 def test_the_payload_limit_is_the_configured_one(asynchronous: ServerProcess, body: bytes) -> None:
-    too_large = body * 3  # 27 MB, above the 24 MB configured
+    too_large = body * (ASYNC_LIMIT_MB * 1024 * 1024 // len(body) + 1)  # just above the limit
     response = post(asynchronous, iter([too_large]), **CSV)  # no Content-Length: read, then 413
     assert response.status_code == 413
     assert f"payload limit of {ASYNC_LIMIT_MB} MB" in response.json()["error"]
