@@ -4,12 +4,13 @@
 
 Trains the bundled algorithm briefly on the bundled bank data through the real ``train``
 entrypoint, writes bodies of bank rows (the held-out rows, label dropped, repeated) of each size
-asked for, starts the real server with ``BYOA_ASYNC_INFERENCE=true`` and one worker, and posts
-each body once, streamed from its file, reading the answer in blocks. While a request runs, the
-worker's RSS and PSS are sampled from ``/proc/PID/smaps_rollup``; its peak RSS is also read from
-``VmHWM`` (reset before each request through ``/proc/PID/clear_refs``). Printed: body size, rows,
-seconds, MB/s, the worker's idle and peak memory, peak minus idle as a share of the body, and the
-slope between two sizes (MB of peak per MB of body): near 0 when memory follows the chunk.
+asked for, and for each starts a fresh real server with ``BYOA_ASYNC_INFERENCE=true`` and one
+worker and posts the body once, streamed from its file, reading the answer in blocks. While a
+request runs, the worker's RSS and PSS are sampled from ``/proc/PID/smaps_rollup``; its peak RSS
+is also read from ``VmHWM`` (reset before the request through ``/proc/PID/clear_refs``).
+Printed: body size, rows, seconds, MB/s, the worker's idle, peak and after-request memory, peak
+minus idle as a share of the body, and the slope between two sizes (MB of peak per MB of body):
+near 0 when memory follows the chunk, 1 or more when the body is held in memory.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from serve.process import ServerProcess, local_server_command  # noqa: E402
 
 MB = 1024 * 1024
 BLOCK = MB
+ASYNC = {"BYOA_ASYNC_INFERENCE": "true"}
+WHOLE = {"SAGEMAKER_BATCH": "true", "SAGEMAKER_MAX_PAYLOAD_IN_MB": "100"}  # one call, whole body
 HYPERPARAMETERS = {"label": "y", "epochs": "2", "hidden_units": "64", "ensemble_size": "1"}
 
 
@@ -49,6 +52,8 @@ class Measure:
     idle_pss_mb: float
     peak_rss_mb: float
     peak_pss_mb: float
+    after_rss_mb: float
+    whole: bool  # read and answered in one call (SAGEMAKER_BATCH), not in chunks
 
     @property
     def growth_mb(self) -> float:
@@ -61,7 +66,10 @@ def main() -> int:
     try:
         model_dir = train_model(folder)
         bodies = [write_body(folder / f"body-{size}mb.csv", size) for size in arguments.sizes]
-        measures = serve_and_measure(model_dir, folder, bodies)
+        measures = [serve_and_measure(model_dir, folder, body, ASYNC) for body in bodies]
+        if arguments.whole_mb:
+            body = write_body(folder / f"whole-{arguments.whole_mb}mb.csv", arguments.whole_mb)
+            measures.append(serve_and_measure(model_dir, folder, body, WHOLE))
     finally:
         for path in sorted(folder.rglob("*"), reverse=True):
             path.unlink() if path.is_file() or path.is_symlink() else path.rmdir()
@@ -78,6 +86,9 @@ def parse_arguments() -> argparse.Namespace:
         default=[100, 1024],
         help="body sizes in MB (default: 100,1024)",
     )
+    parser.add_argument("--whole-mb", type=int, default=20,
+                        help="also one body of this size read and answered whole, as batch "
+                        "transform's are (default 20; 0: skip)")  # fmt: skip
     parser.add_argument("--scratch", type=Path, help="folder for the bodies (default: $TMPDIR)")
     return parser.parse_args()
 
@@ -118,15 +129,16 @@ def write_body(path: Path, size_mb: int) -> tuple[Path, int]:
 
 
 def serve_and_measure(
-    model_dir: Path, folder: Path, bodies: list[tuple[Path, int]]
-) -> list[Measure]:
+    model_dir: Path, folder: Path, body: tuple[Path, int], mode: dict[str, str]
+) -> Measure:
+    """One body through a fresh server, so each size starts from the same idle worker."""
     spool = folder / "spool"
-    spool.mkdir()
+    spool.mkdir(exist_ok=True)
     port = free_port()
     env = {
         **os.environ, "PYTHONPATH": str(REPO_ROOT), "BYOA_MODEL_DIR": str(model_dir),
         "SAGEMAKER_BIND_TO_PORT": str(port), "SAGEMAKER_MODEL_SERVER_WORKERS": "1",
-        "BYOA_ASYNC_INFERENCE": "true", "BYOA_ASYNC_SPOOL_DIR": str(spool),
+        "BYOA_ASYNC_SPOOL_DIR": str(spool), **mode,
     }  # fmt: skip
     server = ServerProcess(local_server_command(), port, env, cwd=str(REPO_ROOT)).start()
     try:
@@ -135,12 +147,12 @@ def serve_and_measure(
         worker = only_child(server.process.pid)
         post(port, b"56,housemaid,married,basic.4y,no,no,no,telephone,may,mon,261,1,999,0,"
              b"nonexistent,1.1,93.994,-36.4,4.857,5191.0\n")  # fmt: skip
-        return [measure(port, worker, path, rows) for path, rows in bodies]
+        return measure(port, worker, *body, whole=mode is WHOLE)
     finally:
         server.stop(grace=30)
 
 
-def measure(port: int, worker: int, path: Path, rows: int) -> Measure:
+def measure(port: int, worker: int, path: Path, rows: int, whole: bool) -> Measure:
     Path(f"/proc/{worker}/clear_refs").write_text("5")  # VmHWM := current RSS
     idle_rss, idle_pss = rollup_mb(worker)
     sampler = Sampler(worker)
@@ -153,7 +165,7 @@ def measure(port: int, worker: int, path: Path, rows: int) -> Measure:
         raise RuntimeError(f"{path.name}: {lines} answer lines for {rows} rows")
     peak_rss = max(sampler.peak_rss, high_water_mb(worker))
     return Measure(path.stat().st_size / MB, rows, seconds, lines, idle_rss, idle_pss, peak_rss,
-                   sampler.peak_pss)  # fmt: skip
+                   sampler.peak_pss, rollup_mb(worker)[0], whole)  # fmt: skip
 
 
 class Sampler(threading.Thread):
@@ -232,20 +244,23 @@ def free_port() -> int:
 
 def print_table(measures: list[Measure]) -> None:
     print("\nasynchronous inference, one worker, bank rows as text/csv, answers text/csv\n")
-    print("| body MB | rows | s | MB/s | idle RSS / PSS MB | peak RSS / PSS MB "
-          "| peak - idle RSS MB | (peak - idle) / body |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|")
+    print("| mode | body MB | rows | s | MB/s | idle RSS / PSS MB | peak RSS / PSS MB "
+          "| peak - idle RSS MB | (peak - idle) / body | RSS after MB |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for m in measures:
         print(
-            f"| {m.body_mb:.0f} | {m.rows:,} | {m.seconds:.1f} | {m.body_mb / m.seconds:.1f} "
+            f"| {'whole' if m.whole else 'async'} | {m.body_mb:.0f} | {m.rows:,} "
+            f"| {m.seconds:.1f} | {m.body_mb / m.seconds:.1f} "
             f"| {m.idle_rss_mb:.0f} / {m.idle_pss_mb:.0f} | {m.peak_rss_mb:.0f} / "
-            f"{m.peak_pss_mb:.0f} | {m.growth_mb:.0f} | {m.growth_mb / m.body_mb:.3f} |"
+            f"{m.peak_pss_mb:.0f} | {m.growth_mb:.0f} | {m.growth_mb / m.body_mb:.3f} "
+            f"| {m.after_rss_mb:.0f} |"
         )
-    if len(measures) >= 2:
-        small, large = measures[0], measures[-1]
+    chunked = [m for m in measures if not m.whole]
+    if len(chunked) >= 2:
+        small, large = chunked[0], chunked[-1]
         slope = (large.peak_rss_mb - small.peak_rss_mb) / (large.body_mb - small.body_mb)
         print(f"\nslope of peak RSS over body size, {small.body_mb:.0f} -> {large.body_mb:.0f} MB: "
-              f"{slope:.4f} MB per MB")  # fmt: skip
+              f"{slope:.4f} MB per MB (a body held in memory once: 1)")  # fmt: skip
 
 
 if __name__ == "__main__":
