@@ -58,12 +58,23 @@ class StreamedAnswer:
     content_type: str
     records: int
 
-    def blocks(self) -> Iterator[bytes]:
-        try:
-            while block := self.file.read(READ_BYTES):
-                yield block
-        finally:
-            self.file.close()
+    def blocks(self) -> FileBlocks:
+        return FileBlocks(self.file)
+
+
+class FileBlocks:
+    """A WSGI response body read from a file; the server's ``close()`` closes the file, also
+    when the client left before the first block (a generator's ``finally`` would not run then)."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self.file = file
+
+    def __iter__(self) -> Iterator[bytes]:
+        while block := self.file.read(READ_BYTES):
+            yield block
+
+    def close(self) -> None:
+        self.file.close()
 
 
 def takes(length: int | None) -> bool:
@@ -106,7 +117,7 @@ def answer(
     request_type, response_type = service.media_types(context)
     if not (service.default_codecs and request_type.essence in LINE_RECORDS):
         return service.invoke(body.read(), context)
-    output = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 (closed by StreamedAnswer.blocks)
+    output = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 (FileBlocks closes it)
     try:
         with service.slot:
             service.clock.begin(context.request_id)

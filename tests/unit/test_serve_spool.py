@@ -11,7 +11,7 @@ import pytest
 from serve.codecs import csv_codec
 from serve.errors import BadRequest, PayloadTooLarge
 from serve.settings import ServerSettings, SettingsError
-from serve.spool import record_chunks, spooled
+from serve.spool import StreamedAnswer, record_chunks, spooled
 
 
 def settings(**env: str) -> ServerSettings:
@@ -102,3 +102,10 @@ def test_the_spooled_body_is_the_body_and_the_limit_holds(tmp_path: Path) -> Non
         spooled(io.BytesIO(body), 5000, 9000, tmp_path),
     ):
         pass
+
+
+def test_the_answer_file_is_closed_when_the_server_closes_the_body(tmp_path: Path) -> None:
+    with spooled(io.BytesIO(b"x" * 3000), 3000, 4000, tmp_path) as file:
+        body = StreamedAnswer(file, 3000, "text/csv", 1).blocks()
+        body.close()  # before the first block: the client went away
+        assert file.closed
