@@ -10,8 +10,8 @@ Bodies of one record per line (``text/csv``, JSON Lines) are then cut at record 
 of about ``CHUNK_BYTES``: each chunk is decoded by the default codec, passed to ``predict_fn`` as
 its own :class:`~serve.records.Records` and encoded, and the encoded chunks are concatenated into
 a second unnamed file that is streamed back. CSV and JSON Lines answers hold one line per record,
-so the concatenation is byte for byte the answer of one call on the whole body; a JSON answer is
-one ``{"predictions": [...]}`` around every chunk's entries, also the same bytes. So memory
+so the concatenation is the answer of one call on the whole body, line for line; a JSON answer
+is one ``{"predictions": [...]}`` around every chunk's entries, as one call writes it. So memory
 follows the chunk, not the body. This asks of ``predict_fn`` what batch transform's mini-batches
 already ask: a record's prediction must not depend on the other records sent with it.
 
