@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup setup-sdk setup-system demo test conformance test-fast lint format bench bench-quality bench-memory bench-serve bench-serverless bench-faults bench-scale image clean
+.PHONY: setup setup-sdk setup-system demo test conformance test-fast lint format bench bench-quality bench-memory bench-serve bench-serverless bench-faults bench-async bench-scale image clean
 
 ## setup-system: as root, once per machine: Docker engine and the tools the tests use
 setup-system:
@@ -79,6 +79,10 @@ bench-serve:
 ## bench-faults: requests, errors, /ping p50/p99 under slow senders, non-readers, idle clients, worker kills
 bench-faults:
 	$(BIN)/python bench/faults/bench_faults.py
+
+## bench-async: the worker's peak memory for 100 MB and 1 GB CSV bodies, asynchronous endpoint
+bench-async:
+	$(BIN)/python bench/serve/bench_async.py
 
 ## bench-quality: byoa-tabular vs XGBoost (tutorial) and HistGradientBoosting (needs .[bench])
 bench-quality:

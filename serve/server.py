@@ -165,9 +165,11 @@ def main() -> int:
         log.exception("cannot start the server: loading the algorithm or the model failed")
         return 2
     log.info(
-        "serving on 0.0.0.0:%d: %d workers x %d threads, %d torch threads each, payload %d MB",
+        "serving on 0.0.0.0:%d: %d workers x %d threads, %d torch threads each, payload %d MB, "
+        "timeout %d s%s",
         settings.port, settings.workers, settings.threads, settings.torch_threads,
-        settings.max_payload_mb,
+        settings.max_payload_mb, settings.timeout,
+        " (asynchronous: large bodies spooled to disk)" if settings.asynchronous else "",
     )  # fmt: skip
     balance.install(settings.workers)
     ModelServer(settings, service, multi_model_store(multi, service)).run()

@@ -60,17 +60,29 @@ class InferenceService:
         self._output_fn = _with_context(self.algorithm.output_fn)
 
     def invoke(self, body: bytes, context: RequestContext) -> Answer:
-        request_type = self._request_type(context.content_type)
-        response_type = _negotiate(context.accept, self.response_types, self.default_accept)
+        request_type, response_type = self.media_types(context)
         with self.slot:
-            data = self._decode(body, request_type, context)
+            data = self.decode(body, request_type, context)
             self.clock.begin(context.request_id)
             try:
-                prediction = self._predict_fn(data, self.model, context)
+                prediction = self.predict(data, context)
             finally:
                 self.clock.end()
-            answer = self._encode(prediction, data, response_type, context)
+            answer = self.encode(prediction, data, response_type, context)
             return replace(answer, inference_count=consumed_units(prediction, data, context))
+
+    def media_types(self, context: RequestContext) -> tuple[MediaType, MediaType]:
+        """The request's type (415 when not served) and the answer's (406 when none fits)."""
+        request_type = self._request_type(context.content_type)
+        return request_type, _negotiate(context.accept, self.response_types, self.default_accept)
+
+    @property
+    def default_codecs(self) -> bool:
+        """No ``input_fn`` or ``output_fn``: the codecs read the records and write the answer."""
+        return self._input_fn is None and self._output_fn is None
+
+    def predict(self, data: Any, context: RequestContext) -> Any:
+        return self._predict_fn(data, self.model, context)
 
     def _request_type(self, header: str) -> MediaType:
         if not header.strip():
@@ -85,7 +97,7 @@ class InferenceService:
             )
         return media
 
-    def _decode(self, body: bytes, media: MediaType, context: RequestContext) -> Any:
+    def decode(self, body: bytes, media: MediaType, context: RequestContext) -> Any:
         if self._input_fn is not None:
             data = self._input_fn(body, context.content_type, context)
             if data is not None:
@@ -95,7 +107,7 @@ class InferenceService:
             raise UnsupportedMediaType(f"no decoder for {media.essence}; define input_fn")
         return decode(body, media.parameters)
 
-    def _encode(
+    def encode(
         self, prediction: Any, data: Any, media: MediaType, context: RequestContext
     ) -> Answer:
         if self._output_fn is not None:

@@ -77,5 +77,10 @@ def parse(text: str, where: str) -> Any:
         ) from None
 
 
+ENVELOPE = (b'{"predictions":[', b"]}")
+"""What surrounds the entries of an answer (:mod:`serve.spool` writes them a chunk at a time)."""
+
+
 def encode(prediction: object, verbose: bool) -> bytes:
-    return json.dumps({"predictions": records(prediction, verbose)}, separators=(",", ":")).encode()
+    entries = json.dumps(records(prediction, verbose), separators=(",", ":")).encode()
+    return ENVELOPE[0] + entries[1:-1] + ENVELOPE[1]
