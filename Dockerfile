@@ -12,8 +12,11 @@
 #     --build-arg TORCH_INDEX_URL=https://download.pytorch.org/whl/cu126 .
 # Offline CI builds (scripts/build-image.sh) use a debootstrapped Debian base, pass
 # BUILD_PACKAGES=python3-dev and put the torch CPU wheel in wheels/ for --find-links.
+# Multi-model endpoints: --build-arg MULTI_MODEL=true adds SageMaker's capability label (the
+# same image otherwise; it serves the /models API when started with SAGEMAKER_MULTI_MODEL=true).
 
 ARG BASE_IMAGE=python:3.11-slim-bookworm
+ARG MULTI_MODEL=false
 
 # ---- build: compilers for sagemaker-training's C extension, a venv with everything ----
 FROM ${BASE_IMAGE} AS build
@@ -48,10 +51,11 @@ RUN pip install --find-links /tmp/wheels \
 COPY pyproject.toml README.m[d] /src/
 RUN touch /src/README.md && pip install /src/
 COPY algorithm /src/algorithm
+COPY byoa /src/byoa
 COPY container /src/container
 COPY serve /src/serve
 RUN pip install --no-deps --force-reinstall /src/ \
-    && python -c "import algorithm, container.train, serve.server" \
+    && python -c "import algorithm, byoa, container.train, serve.server" \
     && byoa-entrypoint --help >/dev/null
 
 # Never used at run time (the runtime stage has no compiler either): the wheels' test suites,
@@ -82,9 +86,18 @@ ENV PATH=/opt/venv/bin:${PATH} \
     TORCH_HOME=/tmp/.cache/torch \
     MPLCONFIGDIR=/tmp/.cache/matplotlib
 
-# Serving honours SAGEMAKER_BIND_TO_PORT (inference pipelines); no /models API, no MME label.
+# Serving honours SAGEMAKER_BIND_TO_PORT (inference pipelines).
 LABEL com.amazonaws.sagemaker.capabilities.accept-bind-to-port=true
 EXPOSE 8080
 
 # Exec form: Python is PID 1 and handles SIGTERM itself (no tini, no shell).
 ENTRYPOINT ["/opt/venv/bin/byoa-entrypoint"]
+
+# ---- the image built: with the multi-model label only when MULTI_MODEL=true ----
+# The label tells SageMaker the image implements the /models API, so it is never on by default.
+FROM runtime AS multi-model-false
+FROM runtime AS multi-model-true
+LABEL com.amazonaws.sagemaker.capabilities.multi-models=true
+# (A stage of this file, not an image to tag; hadolint cannot expand the argument.)
+# hadolint ignore=DL3006
+FROM multi-model-${MULTI_MODEL}

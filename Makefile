@@ -4,31 +4,53 @@ PYTHON ?= python3.11
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup setup-system demo test test-fast lint format bench bench-quality bench-memory bench-serve bench-predict bench-csv bench-serve-memory bench-scale image clean
+.PHONY: setup setup-sdk setup-system demo test conformance test-fast lint format bench bench-quality bench-memory bench-serve bench-predict bench-csv bench-serve-memory bench-serverless bench-faults bench-async bench-scale image clean
 
 ## setup-system: as root, once per machine: Docker engine and the tools the tests use
 setup-system:
 	bash scripts/setup-system.sh
 
-## setup: the virtual environment with byoa and its test/lint tools
-setup:
+## setup: the virtual environment with byoa and its test/lint tools (again only when
+## pyproject.toml changed)
+STAMP := $(VENV)/.installed
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
+	touch $@
 
-## demo: train on the bundled bank data, serve the model, predict (no AWS, no Docker)
-demo:
+## setup-sdk: the SageMaker Python SDK v3 in its own environment (.venv-sdk) for
+## tests/docker/test_sdk_v3.py (it requires gunicorn < 24 through MLflow, the server 27, so it
+## cannot share .venv); installed once
+SDK_STAMP := .venv-sdk/.installed
+setup-sdk: $(SDK_STAMP)
+
+$(SDK_STAMP):
+	test -x .venv-sdk/bin/python || $(PYTHON) -m venv .venv-sdk
+	.venv-sdk/bin/python -m pip install --quiet 'sagemaker==3.27.0' 's3fs<0.5'
+	touch $@
+
+## demo: train on the bundled bank data, serve the model, predict (no AWS, no Docker);
+## sets up the environment first if needed
+demo: setup
 	$(BIN)/byoa demo
 
-## test: every test, Docker ones included (they build the image from the Dockerfile)
-test:
+## test: every test, Docker ones included (they build the image from the Dockerfile); sets up
+## the machine (as root: Docker engine, base image) and the environment first if needed
+test: setup-system setup setup-sdk
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## conformance: the SageMaker contract on the installed algorithm and its sample/ (no Docker)
+conformance: setup
+	$(BIN)/python -m pytest tests/conformance $(PYTEST_ARGS)
+
 ## test-fast: the tests that need neither Docker nor long training
-test-fast:
+test-fast: setup
 	$(BIN)/python -m pytest -m "not docker and not slow"
 
-lint:
+lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -68,6 +90,14 @@ bench-csv:
 bench-serve-memory:
 	$(BIN)/python bench/serve/bench_memory.py
 
+## bench-faults: requests, errors, /ping p50/p99 under slow senders, non-readers, idle clients, worker kills
+bench-faults:
+	$(BIN)/python bench/faults/bench_faults.py
+
+## bench-async: the worker's peak memory for 100 MB and 1 GB CSV bodies, asynchronous endpoint
+bench-async:
+	$(BIN)/python bench/serve/bench_async.py
+
 ## bench-quality: byoa-tabular vs XGBoost (tutorial) and HistGradientBoosting (needs .[bench])
 bench-quality:
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
@@ -76,6 +106,10 @@ bench-quality:
 ## bench-memory: peak RSS and time of training on 1,000,000 rows x 60 columns (synthetic)
 bench-memory:
 	$(BIN)/python bench/quality/bench_memory.py
+
+## bench-serverless: idle and peak PSS of the server (1 worker vs one per core) with 4 MB requests
+bench-serverless:
+	$(BIN)/python bench/serve/bench_serverless.py
 
 bench: bench-quality bench-serve
 

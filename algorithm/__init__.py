@@ -13,7 +13,7 @@ from algorithm.inference import model_fn, predict_fn
 from algorithm.spec import SPEC
 
 if TYPE_CHECKING:
-    from container.job import TrainingJob
+    from byoa import TrainingJob
 
 __all__ = ["SPEC", "model_fn", "predict_fn", "train"]
 

@@ -17,9 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from container import distributed
-from container.checkpoints import CheckpointSchedule, CheckpointStore
-from container.errors import ConfigError
+from byoa import CheckpointSchedule, CheckpointStore, ConfigError, any_rank, broadcast_object
 
 if TYPE_CHECKING:
     from algorithm.training import MemberState, Session
@@ -47,9 +45,9 @@ def load(session: Session) -> dict[str, Any] | None:
                 "hyperparameters or data columns; give this job its own CheckpointConfig S3Uri "
                 "or the hyperparameters of the job that wrote it"
             )
-            distributed.broadcast_object(error)
+            broadcast_object(error)
             raise error
-    received = distributed.broadcast_object(state)
+    received = broadcast_object(state)
     if isinstance(received, ConfigError):
         raise received
     return received
@@ -100,7 +98,7 @@ def restore(session: Session, state: MemberState) -> None:
 def stopping(session: Session) -> bool:
     """True on every rank once any rank was asked to stop (one all-reduce until then)."""
     if not session.stopped:
-        session.stopped = distributed.any_rank(session.job.stop.requested)
+        session.stopped = any_rank(session.job.stop.requested)
     return session.stopped
 
 

@@ -20,11 +20,7 @@ from algorithm.encoding import encode_labels, encode_table, fit_target, fit_tran
 from algorithm.features import EncodedFeatures, FeatureTransform
 from algorithm.table import CHUNK_ROWS, count_lines, read_chunks, read_table
 from algorithm.target import Target
-from container import distributed
-from container.channels import ChannelReader
-from container.errors import DataError
-from container.hyperparameters import Hyperparameters
-from container.job import TrainingJob
+from byoa import ChannelReader, DataError, Hyperparameters, TrainingJob, broadcast_object
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +71,9 @@ def load_training_data(job: TrainingJob) -> TrainingData:
         numeric=names(hp.get_str("numeric_columns")),
     )  # fmt: skip
     # Every rank encodes with rank 0's fit: the hosts of a ShardedByS3Key job see different rows.
-    target = distributed.broadcast_object(fit_target(table, objective))
+    target = broadcast_object(fit_target(table, objective))
     labels = encode_labels(target, table, "train")
-    transform = distributed.broadcast_object(
+    transform = broadcast_object(
         fit_transform(
             table, hp.get_int("bins"), hp.get_int("seed"), binning_labels(hp, target, labels)
         )

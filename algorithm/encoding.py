@@ -23,7 +23,7 @@ from algorithm.features import (
 )
 from algorithm.table import Codebook, RawTable, read_table
 from algorithm.target import Target
-from container.errors import DataError
+from byoa import DataError
 
 
 def fit_transform(

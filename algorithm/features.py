@@ -25,9 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from container.errors import DataError
-from serve.errors import BadRequest
-from serve.records import Records
+from byoa import BadRequest, DataError, Records
 
 MAX_CATEGORIES = 10_000
 LOOKUP_ROWS = 64  # up to this many rows a dict lookup per field beats sorted search

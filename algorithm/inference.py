@@ -9,7 +9,7 @@ import torch
 
 from algorithm.model_files import TrainedModel
 from algorithm.prediction import predict_rows
-from serve.records import Predictions, Records
+from byoa import Predictions, Records
 
 
 def model_fn(model_dir: Path) -> TrainedModel:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from container.spec import (
+from byoa import (
     AlgorithmSpec,
     Channel,
     Direction,
@@ -111,4 +111,6 @@ SPEC = AlgorithmSpec(
     realtime_instance_types=("ml.m5.large", "ml.m5.xlarge", "ml.c5.large", "ml.c5.xlarge"),
     transform_instance_types=("ml.m5.large", "ml.m5.xlarge", "ml.c5.xlarge", "ml.c5.2xlarge"),
     supports_distributed_training=True,
+    # what the Marketplace validation profile trains with, on algorithm/sample/ (bank rows)
+    validation_hyperparameters={"label": "y", "epochs": "3"},
 )  # fmt: skip

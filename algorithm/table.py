@@ -22,13 +22,13 @@ import numpy as np
 import pandas as pd
 
 from algorithm.features import category_keys, column_as_float, is_numeric
-from container.channels import (
+from byoa import (
     ChannelReader,
+    DataError,
     csv_header_parameter,
     detect_separator,
     looks_like_header,
 )
-from container.errors import DataError
 
 CHUNK_ROWS = 100_000
 CHUNK_CELLS = 5_000_000  # fewer rows per chunk for wide files

@@ -33,9 +33,13 @@ from algorithm.optimizer import OneCycleAdamW
 from algorithm.prediction import predict_rows
 from algorithm.report import write_report
 from algorithm.target import Target
-from container import distributed
-from container.hyperparameters import Hyperparameters
-from container.job import TrainingJob
+from byoa import (
+    Hyperparameters,
+    TrainingJob,
+    broadcast_buffers,
+    channel_shard,
+    data_parallel,
+)
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +177,7 @@ def fit_member(session: Session, member: int) -> MemberState:
     hp = session.job.hyperparameters
     state = new_member_state(session, member)
     checkpointing.restore(session, state)
-    state.trainer = distributed.data_parallel(state.network)
+    state.trainer = data_parallel(state.network)
     interval = checkpointing.schedule(session)
     while state.epoch < hp.get_int("epochs") and not state.done:
         if not run_epoch(session, state):
@@ -204,9 +208,7 @@ def new_member_state(session: Session, member: int) -> MemberState:
     fit_rows, validation = session.data.member_split(member)
     sample = np.random.RandomState(seed).permutation(len(fit_rows))[:TRAIN_METRIC_ROWS]
     train_sample = np.sort(fit_rows[sample])
-    fit_rows = fit_rows[
-        distributed.channel_shard(len(fit_rows), session.job.cluster, _distribution(session))
-    ]
+    fit_rows = fit_rows[channel_shard(len(fit_rows), session.job.cluster, _distribution(session))]
     torch.manual_seed(seed)
     network = TabularNetwork(session.config).to(device)
     batches = math.ceil(len(fit_rows) / _batch_size(session, len(fit_rows)))
@@ -250,7 +252,7 @@ def run_epoch(session: Session, state: MemberState) -> bool:
             continue  # batch normalisation needs two rows
         train_step(session, state, rows)
     state.epoch, state.batch = state.epoch + 1, 0
-    distributed.broadcast_buffers(state.network)
+    broadcast_buffers(state.network)
     return True
 
 

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from container.commands import UsageError, demo, marketplace, serve, train
+from container.errors import ConfigError
 
 Handler = Callable[[argparse.Namespace], int]
 COMMAND_MODULES = (train, demo, marketplace, serve)
@@ -30,6 +31,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(arguments)
     except UsageError as error:
         parser.error(str(error))
+    except ConfigError as error:
+        sys.stderr.write(f"byoa {arguments.command}: {error.reason}\n")
+        return 2
 
 
 if __name__ == "__main__":

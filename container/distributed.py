@@ -2,7 +2,8 @@
 
 SageMaker's rules (contract 1.6 and 1.13): ``hosts`` is sorted, the rank of a host is
 ``hosts.index(current_host)``, the master is ``hosts[0]``, collective traffic goes over
-``network_interface_name`` (``GLOO_SOCKET_IFNAME`` / ``NCCL_SOCKET_IFNAME``), and peers' names
+``network_interface_name`` (``GLOO_SOCKET_IFNAME`` / ``NCCL_SOCKET_IFNAME``; when this host
+lacks it, the interface that reaches the master, see :mod:`container.interfaces`), and peers' names
 may resolve late, so resolution is retried with exponential back-off. A GPU host runs one
 process per GPU (NCCL), a CPU host one process (Gloo).
 
@@ -27,13 +28,13 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
+from container.environment import HOST_ADDRESSES_VARIABLE, MASTER_PORT_VARIABLE
 from container.errors import ConfigError, TrainingError
+from container.interfaces import collective_interface
 from container.job import Cluster
 
 log = logging.getLogger(__name__)
 
-HOST_ADDRESSES_VARIABLE = "BYOA_HOST_ADDRESSES"
-MASTER_PORT_VARIABLE = "BYOA_MASTER_PORT"
 DNS_WAIT_VARIABLE = "BYOA_DNS_WAIT_SECONDS"
 TIMEOUT_VARIABLE = "BYOA_DIST_TIMEOUT_SECONDS"
 DEFAULT_MASTER_PORT = 29500
@@ -109,15 +110,16 @@ def init_process_group(cluster: Cluster) -> None:
     if cluster.world_size == 1 or dist.is_initialized():
         return
     addresses = resolve_hosts(cluster.hosts)
-    os.environ.setdefault("GLOO_SOCKET_IFNAME", cluster.network_interface_name)
-    os.environ.setdefault("NCCL_SOCKET_IFNAME", cluster.network_interface_name)
+    address, port = addresses[cluster.master_host], master_port()
+    interface = collective_interface(cluster.network_interface_name, address)
+    os.environ.setdefault("GLOO_SOCKET_IFNAME", interface)
+    os.environ.setdefault("NCCL_SOCKET_IFNAME", interface)
     if cluster.uses_gpu:
         torch.cuda.set_device(cluster.local_rank)
-    address, port = addresses[cluster.master_host], master_port()
     log.info(
         "joining %s process group: rank %d of %d, master %s (%s:%d), interface %s",
         backend_for(cluster), cluster.rank, cluster.world_size, cluster.master_host, address,
-        port, cluster.network_interface_name,
+        port, interface,
     )  # fmt: skip
     timeout = timedelta(seconds=_float_variable(TIMEOUT_VARIABLE, DEFAULT_TIMEOUT_SECONDS))
     try:
@@ -128,7 +130,7 @@ def init_process_group(cluster: Cluster) -> None:
     except (RuntimeError, ValueError) as error:
         raise TrainingError(
             f"could not join the distributed process group at {address}:{port} "
-            f"over interface {cluster.network_interface_name}: {error}",
+            f"over interface {interface}: {error}",
         ) from error
     global _joined
     _joined = True

@@ -19,13 +19,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
 from container.docker_http import DirectClient, HttpClient, RelayClient
+from container.errors import ConfigError
 from container.local_job import JobResult, run_job
 from container.local_tree import JobLayout
 from container.spec import AlgorithmSpec
@@ -70,6 +71,36 @@ def caller_user() -> str | None:
     return None if uid == 0 else f"{uid}:{os.getgid()}"
 
 
+def numeric_user(user: str) -> tuple[int, int]:
+    """``UID[:GID]`` as numbers; a name cannot be resolved on the host as the image would."""
+    uid, _, gid = user.partition(":")
+    if not uid.isdigit() or not (gid or uid).isdigit():
+        raise ConfigError(
+            f"--user {user!r}: give a numeric UID[:GID] (e.g. 1000:1000), so that the job folder "
+            "can be made writable for that user as SageMaker's /opt/ml is"
+        )
+    return int(uid), int(gid or uid)
+
+
+def hand_over(folders: Sequence[Path], user: str) -> None:
+    """Make the folders the job writes (model, output, checkpoints) writable by ``user``:
+    chown when this process is root, else open them to everyone (a user cannot chown)."""
+    uid, gid = numeric_user(user)
+    for folder in folders:
+        for path in [folder, *folder.rglob("*")]:
+            if os.getuid() == 0:
+                os.chown(path, uid, gid, follow_symlinks=False)
+            elif not path.is_symlink():
+                path.chmod(path.stat().st_mode | (0o777 if path.is_dir() else 0o666))
+
+
+def writable_folders(layout: JobLayout) -> list[Path]:
+    folders = [layout.base_dir / "model", layout.base_dir / "output"]
+    if layout.checkpoint_dir is not None:
+        folders.append(layout.checkpoint_dir)
+    return [folder for folder in folders if folder.exists()]
+
+
 def unique_name(kind: str) -> str:
     return f"byoa-{kind}-{os.getpid()}-{secrets.token_hex(4)}"
 
@@ -112,6 +143,8 @@ def train_in_container(
     """``train`` in a container on ``layout``'s tree; Ctrl-C becomes SIGTERM to its PID 1."""
     name = unique_name("train")
     command = train_command(layout, options, name)
+    if options.user and options.user != caller_user():
+        hand_over(writable_folders(layout), options.user)
     try:
         with sigterm_as_interrupt():
             return run_job(layout, spec, command=command, environment=dict(os.environ), echo=echo)

@@ -17,6 +17,9 @@ from container.errors import ConfigError
 
 DEFAULT_BASE_DIR = Path("/opt/ml")
 BASE_DIR_VARIABLE = "SAGEMAKER_BASE_DIR"
+# Set only by the local runner (container/local_cluster.py), which runs every host on this machine.
+HOST_ADDRESSES_VARIABLE = "BYOA_HOST_ADDRESSES"
+MASTER_PORT_VARIABLE = "BYOA_MASTER_PORT"
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from container.distributed import HOST_ADDRESSES_VARIABLE, MASTER_PORT_VARIABLE
+from container.environment import HOST_ADDRESSES_VARIABLE, MASTER_PORT_VARIABLE
 from container.failure import read_failure_reason
 from container.local_job import (
     TRAIN_COMMAND,

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 ALGORITHM_VARIABLE = "BYOA_ALGORITHM"
 DEFAULT_ALGORITHM = "algorithm"
 REQUIRED = ("SPEC", "train", "model_fn", "predict_fn")
+SAMPLE_FOLDER = "sample"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,14 @@ class Algorithm:
 
     def predict_fn(self, data: Any, model: Any) -> Any:
         return self.module.predict_fn(data, model)
+
+    @property
+    def sample_dir(self) -> Path | None:
+        """``sample/`` beside the algorithm's module: its own small public data set, one
+        sub-folder per channel plus ``inference/`` (headerless rows), used by default wherever
+        the toolkit needs data for it (the Marketplace validation profile)."""
+        folder = Path(self.module.__file__ or ".").parent / SAMPLE_FOLDER
+        return folder if folder.is_dir() else None
 
     @property
     def input_fn(self) -> Callable[[bytes, str], Any] | None:

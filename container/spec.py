@@ -7,7 +7,7 @@ hyperparameter validation in ``train``, the metric log lines and their regexes, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -164,6 +164,19 @@ class Metric:
 
 @dataclass(frozen=True)
 class AlgorithmSpec:
+    """Everything SageMaker and Marketplace are told about the algorithm.
+
+    ``name`` and ``description`` name the SageMaker algorithm resource. ``hyperparameters``,
+    ``channels`` and ``metrics`` are what ``train`` accepts and logs (a tunable metric can be a
+    tuning objective). ``request_content_types`` are the ``Content-Type`` values
+    ``/invocations`` accepts (others get 415); ``response_content_types`` what it can answer,
+    the first (or ``default_response_content_type``) when ``Accept`` is absent or ``*/*``.
+    The three instance-type lists are what ``CreateAlgorithm`` declares for training,
+    real-time hosting and batch transform. ``supports_distributed_training`` lets a job run
+    on several instances. ``validation_hyperparameters`` (string values) are the ones the
+    Marketplace validation profile trains with, on the algorithm's ``sample/`` data.
+    """
+
     name: str
     description: str
     hyperparameters: tuple[Hyperparameter, ...]
@@ -176,11 +189,17 @@ class AlgorithmSpec:
     transform_instance_types: tuple[str, ...]
     supports_distributed_training: bool = False
     default_response_content_type: str = field(default="")
+    validation_hyperparameters: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _check_unique("hyperparameter", [h.name for h in self.hyperparameters])
         _check_unique("channel", [c.name for c in self.channels])
         _check_unique("metric", [m.name for m in self.metrics])
+        undeclared = sorted(
+            set(self.validation_hyperparameters) - {h.name for h in self.hyperparameters}
+        )
+        if undeclared:
+            raise ValueError(f"validation_hyperparameters not declared: {', '.join(undeclared)}")
         if not self.default_response_content_type:
             object.__setattr__(
                 self, "default_response_content_type", self.response_content_types[0]

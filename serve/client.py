@@ -112,11 +112,19 @@ def mini_batches(lines: list[bytes], limit: int, single_record: bool = False) ->
         yield b"".join(batch)
 
 
+ASSEMBLE_WITH = ("Line", "None")
+
+
 def transform_file(
     url: str, source: Path, target: Path, content_type: str, accept: str | None,
-    parameters: ExecutionParameters,
+    parameters: ExecutionParameters, assemble_with: str = "Line",
 ) -> int:  # fmt: skip
-    """Transform one file into ``target``; the number of records written."""
+    """Transform one file into ``target``; the number of records sent.
+
+    As SageMaker's ``AssembleWith``: ``Line`` needs one answer line per input line and ends
+    each answer with a newline; ``None`` writes the answers as they came, one after another
+    (an answer may then be any document, e.g. one JSON object per mini-batch).
+    """
     lines = [line for line in source.read_bytes().splitlines(keepends=True) if line.strip()]
     single = parameters.batch_strategy == "SINGLE_RECORD"
     batches = list(mini_batches(lines, parameters.max_payload_bytes, single))
@@ -126,6 +134,9 @@ def transform_file(
         for body, reply in zip(batches, replies, strict=True):
             if reply.status != 200:
                 raise InvocationError(reply.status, reply.body.decode(errors="replace"))
+            if assemble_with == "None":
+                out.write(reply.body)
+                continue
             _check_lines(body, reply.body, source)
             out.write(reply.body if reply.body.endswith(b"\n") else reply.body + b"\n")
     return len(lines)
@@ -137,7 +148,7 @@ def _check_lines(body: bytes, answer: bytes, source: Path) -> None:
         raise InvocationError(
             200,
             f"{source.name}: {sent} lines sent but {received} came back; AssembleWith=Line "
-            "needs one output line per input line",
+            "needs one output line per input line (--assemble-with None keeps answers whole)",
         )
 
 

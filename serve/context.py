@@ -4,7 +4,8 @@
 ASCII characters) and returned to the caller only if the container sets it in its response.
 Handlers read the current request with :func:`current`, or declare a ``context`` parameter
 (``predict_fn(data, model, context)``) to receive it. Setting ``response_attributes`` replaces
-the echoed value.
+the echoed value; setting ``inference_count`` replaces the number of inferences the answer
+reports to AWS Marketplace (:mod:`serve.metering`; by default one per record answered).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ class RequestContext:
     content_type: str = ""
     accept: str = ""
     response_attributes: str | None = None
+    target_model: str = ""  # multi-model endpoints: the model this request is for
+    inference_count: int | None = None
 
     def attribute(self, name: str) -> str | None:
         """One ``name=value`` entry of the custom attributes (entries split on ``,`` or ``;``)."""

@@ -14,9 +14,13 @@ the GIL served 10-40 % more requests per second (1 and 100 rows, 16 connections)
 
 Anything outside the subset goes to gunicorn untouched, the bytes already read put back
 first: another method or path, HTTP/1.0, ``Connection: close``, ``Transfer-Encoding``,
-``Expect``, a header repeated, a byte a header may not hold, a body not yet fully arrived, a
-request over ``MAX_REQUEST_BYTES``. So gunicorn still judges every unusual request, and a slow
-client never holds a thread here: nothing waits for bytes that have not come.
+``Expect``, a header repeated, a byte a header may not hold, a ``_`` in a header name (gunicorn
+drops such headers), a body not yet fully arrived, a request over ``MAX_REQUEST_BYTES``. The
+subset stays far from every gunicorn limit rather than mirroring it to the byte: a header line
+over ``MAX_HEADER_LINE`` bytes or more than ``MAX_HEADERS`` headers go to gunicorn too, so a
+request near a limit (8190 bytes a line, 100 headers, gunicorn's defaults) is judged by
+gunicorn whichever connection it comes on. So gunicorn still judges every unusual request, and
+a slow client never holds a thread here: nothing waits for bytes that have not come.
 """
 
 from __future__ import annotations
@@ -29,22 +33,22 @@ from email.utils import formatdate
 from typing import Any
 
 from gunicorn import SERVER
-from gunicorn.config import LimitRequestFields, LimitRequestFieldSize
 
 from serve.context import CUSTOM_ATTRIBUTES, RequestContext
 from serve.invocations import PATH, STATUS_LINES, InvocationsLane, Reply, request_context
 
 MAX_REQUEST_BYTES = 64 * 1024
-MAX_HEADERS = LimitRequestFields.default  # serve.server keeps gunicorn's default limits
-MAX_HEADER_BYTES = LimitRequestFieldSize.default
+MAX_HEADERS = 32  # gunicorn allows 100
+MAX_HEADER_LINE = 1024  # bytes without CRLF; gunicorn allows 8188
 REQUEST_LINE = f"POST {PATH} HTTP/1.1".encode()
 HEADER_END = b"\r\n\r\n"
-TOKEN = rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+TOKEN = rb"[!#$%&'*+.^`|~0-9A-Za-z-]+"  # RFC 9110's token, less the "_" gunicorn drops
 VISIBLE = rb"[\x21-\x7e\x80-\xff]+"
 HEADER = re.compile(rb"(%s):[ \t]*(%s(?:[ \t]+%s)*)?[ \t]*" % (TOKEN, VISIBLE, VISIBLE))
 REFUSED_HEADERS = frozenset((b"transfer-encoding", b"expect", b"upgrade"))
 INFERENCE_ID = b"x-amzn-sagemaker-inference-id"
 ATTRIBUTES = CUSTOM_ATTRIBUTES.lower().encode()
+TARGET_MODEL = b"x-amzn-sagemaker-target-model"
 
 
 @dataclass(frozen=True)
@@ -59,23 +63,10 @@ class WholeRequest:
 
 def parse_whole_request(data: bytes) -> WholeRequest | None:
     """The request at the start of ``data`` if it is in the subset and complete, else None."""
-    head_end = data.find(HEADER_END, 0, MAX_REQUEST_BYTES)
-    if head_end < 0:
+    head = parse_head(data, REQUEST_LINE)
+    if head is None:
         return None
-    lines = data[:head_end].split(b"\r\n")
-    if lines[0] != REQUEST_LINE or len(lines) > MAX_HEADERS + 1:
-        return None
-    headers: dict[bytes, bytes] = {}
-    for line in lines[1:]:
-        match = HEADER.fullmatch(line) if len(line) <= MAX_HEADER_BYTES else None
-        if match is None:
-            return None
-        name = match.group(1).lower()
-        if name in headers or name in REFUSED_HEADERS:
-            return None
-        headers[name] = match.group(2) or b""
-    if headers.get(b"connection", b"keep-alive").lower() != b"keep-alive":
-        return None
+    headers, head_end = head
     length = headers.get(b"content-length", b"")
     if not length.isdigit() or len(length) > len(str(MAX_REQUEST_BYTES)):
         return None
@@ -85,12 +76,36 @@ def parse_whole_request(data: bytes) -> WholeRequest | None:
     return WholeRequest(headers, data[head_end + len(HEADER_END) : end], end)
 
 
+def parse_head(data: bytes, request_line: bytes) -> tuple[dict[bytes, bytes], int] | None:
+    """The headers (lower-case names) and the end of the head at the start of ``data``, if
+    it has arrived, has this request line and is in the subset; else None."""
+    head_end = data.find(HEADER_END, 0, MAX_REQUEST_BYTES)
+    if head_end < 0:
+        return None
+    lines = data[:head_end].split(b"\r\n")
+    if lines[0] != request_line or len(lines) > MAX_HEADERS + 1:
+        return None
+    headers: dict[bytes, bytes] = {}
+    for line in lines[1:]:
+        match = HEADER.fullmatch(line) if len(line) <= MAX_HEADER_LINE else None
+        if match is None:
+            return None
+        name = match.group(1).lower()
+        if name in headers or name in REFUSED_HEADERS:
+            return None
+        headers[name] = match.group(2) or b""
+    if headers.get(b"connection", b"keep-alive").lower() != b"keep-alive":
+        return None
+    return headers, head_end
+
+
 def context_of(request: WholeRequest) -> RequestContext:
     return request_context(
         request.header(INFERENCE_ID),
         request.header(ATTRIBUTES),
         request.header(b"content-type"),
         request.header(b"accept"),
+        request.header(TARGET_MODEL),
     )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -26,6 +26,7 @@ from serve.codecs.output import as_predictions
 from serve.context import RequestContext
 from serve.errors import InferenceError, UnsupportedMediaType
 from serve.media import MediaType, negotiate, parse_media_type
+from serve.metering import consumed_units
 from serve.settings import ServerSettings
 from serve.slot import FairSlot
 from serve.watchdog import InferenceClock
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 class Answer:
     body: bytes
     content_type: str
+    inference_count: int = 1  # what the answer reports to AWS Marketplace (serve.metering)
 
 
 @dataclass
@@ -58,16 +60,29 @@ class InferenceService:
         self._output_fn = _with_context(self.algorithm.output_fn)
 
     def invoke(self, body: bytes, context: RequestContext) -> Answer:
-        request_type = self._request_type(context.content_type)
-        response_type = _negotiate(context.accept, self.response_types, self.default_accept)
+        request_type, response_type = self.media_types(context)
         with self.slot:
-            data = self._decode(body, request_type, context)
+            data = self.decode(body, request_type, context)
             self.clock.begin(context.request_id)
             try:
-                prediction = self._predict_fn(data, self.model, context)
+                prediction = self.predict(data, context)
             finally:
                 self.clock.end()
-            return self._encode(prediction, data, response_type, context)
+            answer = self.encode(prediction, data, response_type, context)
+            return replace(answer, inference_count=consumed_units(prediction, data, context))
+
+    def media_types(self, context: RequestContext) -> tuple[MediaType, MediaType]:
+        """The request's type (415 when not served) and the answer's (406 when none fits)."""
+        request_type = self._request_type(context.content_type)
+        return request_type, _negotiate(context.accept, self.response_types, self.default_accept)
+
+    @property
+    def default_codecs(self) -> bool:
+        """No ``input_fn`` or ``output_fn``: the codecs read the records and write the answer."""
+        return self._input_fn is None and self._output_fn is None
+
+    def predict(self, data: Any, context: RequestContext) -> Any:
+        return self._predict_fn(data, self.model, context)
 
     def _request_type(self, header: str) -> MediaType:
         if not header.strip():
@@ -82,19 +97,25 @@ class InferenceService:
             )
         return media
 
-    def _decode(self, body: bytes, media: MediaType, context: RequestContext) -> Any:
+    def decode(self, body: bytes, media: MediaType, context: RequestContext) -> Any:
         if self._input_fn is not None:
-            return self._input_fn(body, context.content_type, context)
+            data = self._input_fn(body, context.content_type, context)
+            if data is not None:
+                return data
         decode = codecs.decoder(media.essence)
         if decode is None:
             raise UnsupportedMediaType(f"no decoder for {media.essence}; define input_fn")
         return decode(body, media.parameters)
 
-    def _encode(
+    def encode(
         self, prediction: Any, data: Any, media: MediaType, context: RequestContext
     ) -> Answer:
         if self._output_fn is not None:
-            return Answer(self._output_fn(prediction, media.essence, context), media.essence)
+            encoded = self._output_fn(prediction, media.essence, context)
+            if encoded is not None:
+                if media.essence in codecs.LINE_ALIGNED:
+                    _check_one_line_per_record(encoded, data)
+                return Answer(encoded, media.essence)
         encode = codecs.encoder(media.essence)
         if encode is None:
             raise InferenceError(f"no encoder for {media.essence}; define output_fn")
@@ -134,6 +155,16 @@ def _check_one_per_record(prediction: Any, data: Any) -> None:
         raise InferenceError(
             f"predict_fn returned {produced} predictions for {expected} records; line-aligned "
             "output needs exactly one per record"
+        )
+
+
+def _check_one_line_per_record(body: bytes, data: Any) -> None:
+    expected = len(data) if hasattr(data, "__len__") else None
+    lines = body.count(b"\n") + (0 if not body or body.endswith(b"\n") else 1)
+    if expected is not None and lines != expected:
+        raise InferenceError(
+            f"output_fn answered {lines} lines for {expected} records; a line-aligned type "
+            "needs exactly one line per record (return None to use the default encoder)"
         )
 
 

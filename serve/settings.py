@@ -3,8 +3,15 @@
 SageMaker's rules implemented here: bind ``0.0.0.0:${SAGEMAKER_BIND_TO_PORT:-8080}`` (inference
 pipelines pick the port); request bodies up to 6 MB in real time and ``MaxPayloadInMB`` (at
 most 100) in batch transform, with ``MaxConcurrentTransforms x MaxPayloadInMB <= 100``;
-invocations must answer within 60 s, so a timeout above that only draws a warning. Each bad
-value is rejected with a message that names the variable and the values it accepts.
+invocations must answer within 60 s, so a timeout above that only draws a warning.
+Asynchronous endpoints take "payload sizes (up to 1GB), long processing times (up to one hour)"
+(https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference.html; ``InvocationTimeoutSeconds``
+at most 3600, 900 by default, per request:
+https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-invoke-endpoint.html), yet the
+container sees the same ``POST /invocations`` with no sign of the mode, so the model's
+environment says so: ``BYOA_ASYNC_INFERENCE=true`` raises the payload limit to 1 GB and the
+timeout to 3600 s (:mod:`serve.spool` keeps such bodies on disk). Each bad value is rejected
+with a message that names the variable and the values it accepts.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ DEFAULT_PORT = 8080
 REALTIME_PAYLOAD_MB = 6
 MAX_PAYLOAD_MB = 100
 INVOCATION_LIMIT_S = 60
+ASYNC_PAYLOAD_MB = 1024
+ASYNC_INVOCATION_LIMIT_S = 3600
 DEFAULT_THREADS = 16
 
 
@@ -49,6 +58,9 @@ class ServerSettings:
     default_accept: str
     model_dir: Path
     torch_threads: int
+    inference_metering: bool = True
+    asynchronous: bool = False
+    spool_dir: Path | None = None  # None: tempfile's folder ($TMPDIR, else /tmp)
 
     @property
     def max_payload_bytes(self) -> int:
@@ -68,19 +80,20 @@ class ServerSettings:
         cores = os.cpu_count() or 1
         workers = _integer(env, "SAGEMAKER_MODEL_SERVER_WORKERS", cores, 1, 256)
         batch = _boolean(env, "SAGEMAKER_BATCH")
-        payload_mb = _integer(
-            env, "SAGEMAKER_MAX_PAYLOAD_IN_MB", REALTIME_PAYLOAD_MB, 1, MAX_PAYLOAD_MB
-        )
+        asynchronous = _asynchronous(env, batch)
+        payload_mb = _integer(env, "SAGEMAKER_MAX_PAYLOAD_IN_MB", *_payload_range(asynchronous))
         transforms_default = max(1, min(workers, MAX_PAYLOAD_MB // payload_mb))
         transforms = _integer(
             env, "SAGEMAKER_MAX_CONCURRENT_TRANSFORMS", transforms_default, 1, 100
         )
-        _check_batch_budget(transforms, payload_mb)
+        if not asynchronous:
+            _check_batch_budget(transforms, payload_mb)
+        timeout_default = ASYNC_INVOCATION_LIMIT_S if asynchronous else INVOCATION_LIMIT_S
         settings = cls(
             port=_integer(env, "SAGEMAKER_BIND_TO_PORT", DEFAULT_PORT, 1, 65535),
             workers=workers,
             threads=_integer(env, "BYOA_SERVER_THREADS", DEFAULT_THREADS, 2, 1024),
-            timeout=_integer(env, "SAGEMAKER_MODEL_SERVER_TIMEOUT", INVOCATION_LIMIT_S, 1, 3600),
+            timeout=_integer(env, "SAGEMAKER_MODEL_SERVER_TIMEOUT", timeout_default, 1, 3600),
             batch=batch,
             max_payload_mb=payload_mb,
             batch_strategy=_strategy(env),
@@ -88,12 +101,15 @@ class ServerSettings:
             default_accept=env.get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "").strip(),
             model_dir=model_dir(env),
             torch_threads=_integer(env, "BYOA_TORCH_THREADS", max(1, cores // workers), 1, 1024),
+            inference_metering=_boolean(env, "BYOA_INFERENCE_METERING", default=True),
+            asynchronous=asynchronous,
+            spool_dir=_folder(env, "BYOA_ASYNC_SPOOL_DIR"),
         )
         settings.warn_about_limits()
         return settings
 
     def warn_about_limits(self) -> None:
-        if self.timeout > INVOCATION_LIMIT_S and not self.batch:
+        if self.timeout > INVOCATION_LIMIT_S and not (self.batch or self.asynchronous):
             log.warning(
                 "SAGEMAKER_MODEL_SERVER_TIMEOUT=%d exceeds SageMaker's %d s real-time invocation "
                 "limit; callers will see a timeout first (use async inference for long requests)",
@@ -115,6 +131,35 @@ def model_dir(env: Mapping[str, str]) -> Path:
     return Path(base) / "model" if base else Path("/opt/ml/model")
 
 
+def _asynchronous(env: Mapping[str, str], batch: bool) -> bool:
+    """``BYOA_ASYNC_INFERENCE``; a batch transform job (the same model's environment) ignores it."""
+    asynchronous = _boolean(env, "BYOA_ASYNC_INFERENCE")
+    if asynchronous and batch:
+        log.warning(
+            "BYOA_ASYNC_INFERENCE is ignored in a batch transform job (SAGEMAKER_BATCH=true): "
+            "batch payloads stay within %d MB", MAX_PAYLOAD_MB,
+        )  # fmt: skip
+        return False
+    return asynchronous
+
+
+def _payload_range(asynchronous: bool) -> tuple[int, int, int]:
+    """Default, lowest and highest ``SAGEMAKER_MAX_PAYLOAD_IN_MB``."""
+    if asynchronous:
+        return ASYNC_PAYLOAD_MB, 1, ASYNC_PAYLOAD_MB
+    return REALTIME_PAYLOAD_MB, 1, MAX_PAYLOAD_MB
+
+
+def _folder(env: Mapping[str, str], name: str) -> Path | None:
+    text = env.get(name, "").strip()
+    if not text:
+        return None
+    folder = Path(text)
+    if not folder.is_dir():
+        raise SettingsError(f"{name}={text!r} is not a folder; name an existing, writable folder")
+    return folder
+
+
 def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     text = env.get(name, "").strip()
     if not text:
@@ -128,9 +173,11 @@ def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: in
     return value
 
 
-def _boolean(env: Mapping[str, str], name: str) -> bool:
+def _boolean(env: Mapping[str, str], name: str, default: bool = False) -> bool:
     text = env.get(name, "").strip().lower()
-    if text in ("", "false", "0", "no"):
+    if not text:
+        return default
+    if text in ("false", "0", "no"):
         return False
     if text in ("true", "1", "yes"):
         return True

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+from collections.abc import Callable
 from typing import Any
 
 
@@ -24,3 +26,15 @@ def key_values(items: list[str] | None, flag: str) -> dict[str, str]:
 
 def add_handler(parser: argparse.ArgumentParser, handler: Any) -> None:
     parser.set_defaults(handler=handler)
+
+
+def lazy_handler(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """A handler imported only when its command runs, so ``byoa --help`` stays fast."""
+
+    def handle(arguments: argparse.Namespace) -> int:
+        handler: Callable[[argparse.Namespace], int] = getattr(
+            importlib.import_module(module), name
+        )
+        return handler(arguments)
+
+    return handle

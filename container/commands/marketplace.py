@@ -4,37 +4,19 @@
 botocore's service model); ``create-algorithm`` and ``create-model-package`` upload the public
 validation data, create the resource and wait for its validation; ``add-version`` adds a version
 to an existing product through the Marketplace Catalog API. ``--dry-run`` prints the requests.
+The steps themselves (and boto3) are imported only when one runs:
+:mod:`container.commands.marketplace_steps`.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import botocore.exceptions
+from container.commands import lazy_handler
 
-from container.commands import UsageError, key_values
-from container.errors import ConfigError
-from container.marketplace import actions, validation_data
-from container.marketplace.algorithm_request import Image, create_algorithm_request
-from container.marketplace.aws_session import BotoAws, describe_aws_error
-from container.marketplace.change_set import NewVersion, add_version_request
-from container.marketplace.errors import MarketplaceError
-from container.marketplace.image_check import check_image
-from container.marketplace.model_files import model_data_upload
-from container.marketplace.model_package_request import create_model_package_request
-from container.marketplace.validation_profile import (
-    ValidationSettings,
-    algorithm_validation,
-    check_instance_types,
-    model_package_validation,
-)
-from container.marketplace.waiting import Poll
-from container.plugin import load_algorithm
-from container.spec import AlgorithmSpec
+STEPS = "container.commands.marketplace_steps"
 
 if TYPE_CHECKING:
     Parsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -65,7 +47,7 @@ def _add_spec(commands: Parsers) -> None:
     _add_algorithm_arguments(parser, required=False)
     parser.add_argument("--dry-run", action="store_true",
                         help="accepted for symmetry: spec never sends anything")  # fmt: skip
-    parser.set_defaults(handler=handle_spec)
+    parser.set_defaults(handler=lazy_handler(STEPS, "handle_spec"))
 
 
 def _add_create_algorithm(commands: Parsers) -> None:
@@ -79,7 +61,7 @@ def _add_create_algorithm(commands: Parsers) -> None:
         action="store_true",
         help="create without checking the image's account, region and scan",
     )
-    parser.set_defaults(handler=handle_create_algorithm)  # fmt: skip
+    parser.set_defaults(handler=lazy_handler(STEPS, "handle_create_algorithm"))  # fmt: skip
 
 
 def _add_create_model_package(commands: Parsers) -> None:
@@ -95,7 +77,7 @@ def _add_create_model_package(commands: Parsers) -> None:
     parser.add_argument("--name", required=True, help="ModelPackageName")  # fmt: skip
     _add_validation_arguments(parser, required=True)
     _add_run_arguments(parser)
-    parser.set_defaults(handler=handle_create_model_package)
+    parser.set_defaults(handler=lazy_handler(STEPS, "handle_create_model_package"))
 
 
 def _add_add_version(commands: Parsers) -> None:
@@ -120,7 +102,7 @@ def _add_add_version(commands: Parsers) -> None:
         help="send with Intent VALIDATE: AWS checks the change without making it",
     )
     _add_run_arguments(parser)  # fmt: skip
-    parser.set_defaults(handler=handle_add_version)
+    parser.set_defaults(handler=lazy_handler(STEPS, "handle_add_version"))
 
 
 def _add_algorithm_arguments(parser: argparse.ArgumentParser, required: bool) -> None:
@@ -140,7 +122,7 @@ def _add_validation_arguments(parser: argparse.ArgumentParser, required: bool) -
         "--data",
         type=Path,
         help="validation data folder: one sub-folder per channel + inference/ "
-        "(default: a sample of the bundled Bank Marketing data)",
+        "(default: the algorithm's own sample/ folder)",
     )
     parser.add_argument(
         "--hp",
@@ -161,147 +143,3 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-wait", action="store_true", help="do not wait for the result")
     parser.add_argument("--poll-seconds", type=float, default=60.0)
     parser.add_argument("--timeout-minutes", type=float, default=360.0)  # fmt: skip
-
-
-def handle_spec(arguments: argparse.Namespace) -> int:
-    examples = _fill_examples(arguments)
-    if examples:
-        print(f"example values used for: {', '.join(examples)}", file=sys.stderr)
-    run = actions.Run(report=print, dry_run=True)
-    return _guarded(lambda: _create_algorithm(arguments, None, run, show_uploads=False))
-
-
-def handle_create_algorithm(arguments: argparse.Namespace) -> int:
-    return _guarded(lambda: _create_algorithm(arguments, _aws(arguments), _run(arguments)))
-
-
-def handle_create_model_package(arguments: argparse.Namespace) -> int:
-    return _guarded(lambda: _create_model_package(arguments, _aws(arguments), _run(arguments)))
-
-
-def handle_add_version(arguments: argparse.Namespace) -> int:
-    return _guarded(lambda: _add_version(arguments, _aws(arguments), _run(arguments)))
-
-
-def _fill_examples(arguments: argparse.Namespace) -> list[str]:
-    filled = []
-    for flag, value in (("image", EXAMPLE_IMAGE), ("role_arn", EXAMPLE_ROLE),
-                        ("bucket", EXAMPLE_BUCKET)):  # fmt: skip
-        if not getattr(arguments, flag):
-            setattr(arguments, flag, value)
-            filled.append("--" + flag.replace("_", "-"))
-    return filled
-
-
-def _aws(arguments: argparse.Namespace) -> BotoAws | None:
-    return None if arguments.dry_run else BotoAws(arguments.profile, arguments.region)
-
-
-def _run(arguments: argparse.Namespace) -> actions.Run:
-    poll = Poll(arguments.poll_seconds, arguments.timeout_minutes * 60.0)
-    return actions.Run(_say, arguments.dry_run, not arguments.no_wait, poll)
-
-
-def _say(line: str) -> None:
-    """Progress lines reach a log at once, even through a pipe, during hours of waiting."""
-    print(line, flush=True)
-
-
-def _guarded(step: Any) -> int:
-    """Run ``step``; AWS and Marketplace errors become one clear line on stderr and exit 1."""
-    try:
-        result: int = step()
-        return result
-    except (MarketplaceError, ConfigError) as error:
-        print(f"byoa marketplace: {error}", file=sys.stderr)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-        print(f"byoa marketplace: {describe_aws_error(error)}", file=sys.stderr)
-    return 1
-
-
-def _create_algorithm(
-    arguments: argparse.Namespace, aws: Any, run: actions.Run, show_uploads: bool = True
-) -> int:
-    spec = load_algorithm().spec
-    digest = _checked_digest(arguments, aws, run)
-    with tempfile.TemporaryDirectory(prefix="byoa-validation-") as scratch:
-        folder, settings = _validation(arguments, spec, Path(scratch))
-        request = create_algorithm_request(
-            spec, Image(arguments.image, digest), algorithm_validation(spec, settings),
-            arguments.name,
-        )  # fmt: skip
-        if show_uploads:
-            actions.upload_data(aws, _uploads(arguments, folder), run)
-        return actions.create_algorithm(aws, request, run)
-
-
-def _checked_digest(arguments: argparse.Namespace, aws: Any, run: actions.Run) -> str | None:
-    """The digest to pin: checked in ECR first, unless dry or told to skip."""
-    if aws is None or getattr(arguments, "skip_image_check", True):
-        return arguments.digest  # type: ignore[no-any-return]
-    found = check_image(aws, arguments.image)
-    if arguments.digest and arguments.digest != found:
-        raise MarketplaceError(f"--digest {arguments.digest} is not the image's digest {found}")
-    run.report(f"image {arguments.image} is in ECR as {found}, scanned, no Critical/High")
-    return found
-
-
-def _create_model_package(arguments: argparse.Namespace, aws: Any, run: actions.Run) -> int:
-    spec = load_algorithm().spec
-    with tempfile.TemporaryDirectory(prefix="byoa-validation-") as scratch:
-        folder, settings = _validation(arguments, spec, Path(scratch))
-        model = model_data_upload(arguments.model_data, arguments.bucket, arguments.prefix)
-        model_url = model.uri if model is not None else arguments.model_data
-        request = create_model_package_request(
-            spec, arguments.name, arguments.algorithm, model_url,
-            model_package_validation(spec, settings),
-        )  # fmt: skip
-        uploads = _uploads(arguments, folder, inference_only=True)
-        actions.upload_data(aws, uploads + ([model] if model else []), run)
-        return actions.create_model_package(aws, request, run)
-
-
-def _add_version(arguments: argparse.Namespace, aws: Any, run: actions.Run) -> int:
-    version = NewVersion(
-        arguments.product_id, arguments.algorithm_arn, arguments.access_role_arn,
-        arguments.title, arguments.release_notes, arguments.usage_instructions,
-        arguments.notebook_url, arguments.repository_url,
-    )  # fmt: skip
-    intent = "VALIDATE" if arguments.validate else "APPLY"
-    return actions.start_change_set(aws, add_version_request(version, intent), run)
-
-
-def _validation(
-    arguments: argparse.Namespace, spec: AlgorithmSpec, scratch: Path
-) -> tuple[Path, ValidationSettings]:
-    folder = arguments.data or validation_data.write_bank_sample(scratch / "data")
-    hyperparameters = _validation_hyperparameters(arguments, spec)
-    data = validation_data.locations(spec, folder, arguments.bucket, arguments.prefix)
-    settings = ValidationSettings(
-        arguments.role_arn, data, hyperparameters,
-        arguments.training_instance_type, arguments.transform_instance_type,
-    )  # fmt: skip
-    check_instance_types(spec, settings)
-    return folder, settings
-
-
-def _validation_hyperparameters(
-    arguments: argparse.Namespace, spec: AlgorithmSpec
-) -> dict[str, str]:
-    given = key_values(arguments.hp, "--hp")
-    if arguments.data is not None:
-        return given
-    declared = {h.name for h in spec.hyperparameters}
-    if not set(validation_data.BANK_HYPERPARAMETERS) <= declared:
-        raise UsageError("--data is required: the bank sample fits only the bundled algorithm")
-    return {**validation_data.BANK_HYPERPARAMETERS, **given}
-
-
-def _uploads(
-    arguments: argparse.Namespace, folder: Path, inference_only: bool = False
-) -> list[validation_data.Upload]:
-    uploads = validation_data.plan_uploads(folder, arguments.bucket, arguments.prefix)
-    if inference_only:
-        inference = f"/{validation_data.INFERENCE}/"
-        uploads = [u for u in uploads if inference in f"/{u.key}"]
-    return uploads

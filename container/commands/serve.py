@@ -2,29 +2,36 @@
 
 ``serve`` does what SageMaker does before it starts a container: extracts ``model.tar.gz`` into
 a fresh ``/opt/ml/model`` (here a temporary folder), then runs the real server and reports
-readiness from ``/ping``. ``predict`` sends one file to ``/invocations``; ``transform`` is a
+readiness from ``/ping``. ``serve --models DIR`` is a multi-model endpoint instead: each folder
+or archive in DIR is a model named by its file name (SageMaker's ``TargetModel``), loaded through
+``POST /models`` once the server is ready and loaded again on demand after an eviction (see
+:mod:`serve.multi_model`). ``predict`` sends one file to ``/invocations``; ``transform`` is a
 local batch transform (see :mod:`serve.client`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tarfile
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from container.commands import UsageError
 from container.commands.image_options import add_image_arguments
 from container.commands.image_serving import serve_in_container, with_container_server
 from serve import client
+from serve.multi_model import MULTI_MODEL_VARIABLE, SOURCE_VARIABLE
 from serve.process import ServerProcess, ServerStartError, local_server_command
 
 CONTENT_TYPES = {
     ".csv": "text/csv", ".json": "application/json", ".jsonl": "application/jsonlines",
     ".jsonlines": "application/jsonlines", ".npy": "application/x-npy",
 }  # fmt: skip
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar")
 
 
 def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,7 +40,11 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         description="Extract the model like SageMaker, start the real server, wait for /ping, "
         "stream its log; Ctrl-C stops it.",
     )  # fmt: skip
-    serve.add_argument("--model", type=Path, required=True, help="model.tar.gz or a model folder")
+    served = serve.add_mutually_exclusive_group(required=True)
+    served.add_argument("--model", type=Path, help="model.tar.gz or a model folder")
+    served.add_argument(
+        "--models", type=Path, help="a folder of model folders or archives: a multi-model endpoint"
+    )
     serve.add_argument("--port", type=int, default=8080, help="SAGEMAKER_BIND_TO_PORT (8080)")
     serve.add_argument("--workers", type=int, help="SAGEMAKER_MODEL_SERVER_WORKERS")
     add_image_arguments(serve, network="bridge")
@@ -46,13 +57,17 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     predict.add_argument("--custom-attributes", help="X-Amzn-SageMaker-Custom-Attributes")
     predict.set_defaults(handler=handle_predict)
     transform = subparsers.add_parser(
-        "transform", help="a local batch transform (SplitType=Line, AssembleWith=Line)"
+        "transform", help="a local batch transform (SplitType=Line, AssembleWith=Line or None)"
     )
     transform.add_argument("--url", default="http://127.0.0.1:8080", help="the server")
     transform.add_argument("--input", type=Path, required=True, help="a file or a folder")
     transform.add_argument("--output", type=Path, required=True, help="folder for <name>.out")
     transform.add_argument("--content-type", help="default: from the files' extension")
     transform.add_argument("--accept", help="the Accept header (default: the server's)")
+    transform.add_argument(
+        "--assemble-with", choices=client.ASSEMBLE_WITH, default="Line",
+        help="Line: one answer line per input line (checked); None: answers written whole",
+    )  # fmt: skip
     transform.add_argument("--model", type=Path, help="with --image: model.tar.gz or folder")
     add_image_arguments(transform, network="bridge")
     transform.set_defaults(handler=handle_transform)
@@ -68,6 +83,8 @@ def content_type_for(path: Path, explicit: str | None) -> str:
 
 
 def handle_serve(arguments: argparse.Namespace) -> int:
+    if arguments.models is not None:
+        return serve_many(arguments)
     model = arguments.model.expanduser().resolve()
     if not model.exists():
         raise UsageError(f"--model {arguments.model}: no such file or folder")
@@ -82,26 +99,79 @@ def handle_serve(arguments: argparse.Namespace) -> int:
         return run_until_interrupted(ServerProcess(local_server_command(), arguments.port, env))
 
 
+def serve_many(arguments: argparse.Namespace) -> int:
+    """``serve --models DIR``: every model in DIR behind the multi-model API."""
+    source = arguments.models.expanduser().resolve()
+    if not source.is_dir():
+        raise UsageError(f"--models {arguments.models}: no such folder")
+    if arguments.image:
+        raise UsageError("--models serves on this machine; it does not take --image")
+    with tempfile.TemporaryDirectory(prefix="byoa-serve-models-") as scratch:
+        models = prepare_models(source, Path(scratch) / "models")
+        if not models:
+            raise UsageError(f"--models {arguments.models}: no model folders or archives in it")
+        env = {**os.environ, MULTI_MODEL_VARIABLE: "true",
+               SOURCE_VARIABLE: str(Path(scratch) / "models"),
+               "SAGEMAKER_BIND_TO_PORT": str(arguments.port)}  # fmt: skip
+        if arguments.workers:
+            env["SAGEMAKER_MODEL_SERVER_WORKERS"] = str(arguments.workers)
+        server = ServerProcess(local_server_command(), arguments.port, env)
+        return run_until_interrupted(server, on_ready=lambda: load_models(server.url, models))
+
+
+def prepare_models(source: Path, root: Path) -> dict[str, Path]:
+    """Each model of ``source`` as ``root/NAME/model`` (SageMaker's layout), by file name."""
+    models: dict[str, Path] = {}
+    for entry in sorted(source.iterdir()):
+        target = root / entry.name / "model"
+        if entry.is_dir():
+            target.parent.mkdir(parents=True)
+            target.symlink_to(entry, target_is_directory=True)
+        elif entry.name.endswith(ARCHIVE_SUFFIXES):
+            target.mkdir(parents=True)
+            extract_model(entry, target)
+        else:
+            print(f"[serve] skipping {entry.name}: neither a folder nor a tar archive",
+                  file=sys.stderr)  # fmt: skip
+            continue
+        models[entry.name] = target
+    return models
+
+
+def load_models(url: str, models: dict[str, Path]) -> None:
+    for name, folder in models.items():
+        body = json.dumps({"model_name": name, "url": str(folder)}).encode()
+        reply = client.request(url, "POST", "/models", body, {"Content-Type": "application/json"})
+        outcome = "loaded" if reply.status == 200 else reply.body.decode(errors="replace")
+        print(f"[serve] model {name}: HTTP {reply.status} {outcome}", file=sys.stderr)
+
+
 def prepare_model_dir(model: Path, scratch: Path) -> Path:
     """A folder holding the model, extracted from ``model.tar.gz`` as SageMaker does."""
     if model.is_dir():
         return model
     target = scratch / "opt" / "ml" / "model"
     target.mkdir(parents=True)
+    extract_model(model, target)
+    return target
+
+
+def extract_model(model: Path, target: Path) -> None:
     try:
         with tarfile.open(model, "r:*") as archive:
             archive.extractall(target, filter="data")
     except tarfile.TarError as error:
-        raise UsageError(f"--model {model}: not a readable tar archive ({error})") from None
-    return target
+        raise UsageError(f"{model}: not a readable tar archive ({error})") from None
 
 
-def run_until_interrupted(server: ServerProcess) -> int:
+def run_until_interrupted(server: ServerProcess, on_ready: Callable[[], None] | None = None) -> int:
     """Start ``server``, stream its log, report readiness, stop it on Ctrl-C (or when it exits)."""
     server.log_sink = lambda line: print(line, file=sys.stderr, flush=True)
     server.start()
     try:
         seconds = server.wait_ready()
+        if on_ready is not None:
+            on_ready()
         print(f"[serve] ready in {seconds:.1f} s at {server.url} (Ctrl-C stops)", file=sys.stderr)
         assert server.process is not None
         return server.process.wait()
@@ -151,7 +221,8 @@ def handle_transform(arguments: argparse.Namespace) -> int:
             target.parent.mkdir(parents=True, exist_ok=True)
             content_type = content_type_for(path, arguments.content_type)
             count = client.transform_file(arguments.url, path, target, content_type,
-                                          arguments.accept, parameters)  # fmt: skip
+                                          arguments.accept, parameters,
+                                          arguments.assemble_with)  # fmt: skip
             print(f"[transform] {path.name}: {count} records -> {target}", file=sys.stderr)
     except (client.InvocationError, ValueError, OSError) as error:
         print(f"[transform] failed: {error}", file=sys.stderr)

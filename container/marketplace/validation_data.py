@@ -1,7 +1,8 @@
 """The small public data set that the validation profile trains and transforms on.
 
 Marketplace shows a validation's inputs and outputs to buyers, so they must be public: the
-default is a small sample of the bundled Bank Marketing data (CC BY 4.0). A data folder holds
+default is the algorithm's own ``sample/`` folder (:attr:`container.plugin.Algorithm.sample_dir`;
+the bundled algorithm's is cut from the Bank Marketing data, CC BY 4.0). A data folder holds
 one sub-folder per training channel plus ``inference/``, whose headerless CSV rows are the batch
 transform input (``SplitType=Line``: one record per line, so no header line).
 """
@@ -12,14 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from container import bank_data
 from container.marketplace.errors import MarketplaceError
 from container.spec import AlgorithmSpec
 
 INFERENCE = "inference"
-SAMPLE_ROWS = {"train": 1000, "validation": 250}
-INFERENCE_ROWS = 100
-BANK_HYPERPARAMETERS = {"label": bank_data.LABEL, "epochs": "3"}
 
 
 @dataclass(frozen=True)
@@ -41,21 +38,6 @@ class ValidationData:
     inference: str
     training_output: str
     transform_output: str
-
-
-def write_bank_sample(folder: Path) -> Path:
-    """The first rows of each side of the 1729 split: train, validation and inference CSVs."""
-    train, held_out = bank_data.split(bank_data.load())
-    _write_csv(train.iloc[: SAMPLE_ROWS["train"]], folder / "train" / "train.csv")
-    _write_csv(held_out.iloc[: SAMPLE_ROWS["validation"]], folder / "validation" / "validation.csv")
-    features = held_out.iloc[-INFERENCE_ROWS:].drop(columns=[bank_data.LABEL])
-    _write_csv(features, folder / INFERENCE / "inference.csv", header=False)
-    return folder
-
-
-def _write_csv(frame: Any, path: Path, header: bool = True) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, header=header)
 
 
 def s3_uri(bucket: str, *parts: str) -> str:

@@ -10,18 +10,13 @@ import json
 from serve.codecs.json_codec import parse
 from serve.codecs.output import records
 from serve.codecs.rows import rows_to_records
-from serve.errors import BadRequest, UnsupportedMediaType
+from serve.codecs.text import body_text
+from serve.errors import BadRequest
 from serve.records import Records
 
 
 def decode(body: bytes, parameters: dict[str, str]) -> Records:
-    charset = parameters.get("charset", "utf-8")
-    try:
-        text = body.decode(charset)
-    except LookupError:
-        raise UnsupportedMediaType(f"unknown charset {charset!r} in Content-Type") from None
-    except UnicodeDecodeError as error:
-        raise BadRequest(f"the body is not valid {charset}: byte {error.start}") from None
+    text = body_text(body, parameters.get("charset", "utf-8"), "the body")
     lines = text.replace("\r\n", "\n").strip("\n").split("\n")
     if lines == [""]:
         raise BadRequest("empty application/jsonlines body: send one JSON record per line")
@@ -29,7 +24,7 @@ def decode(body: bytes, parameters: dict[str, str]) -> Records:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             raise BadRequest(f"line {number} is empty: send one JSON record per line")
-        rows.append(parse(line, charset, f"line {number}"))
+        rows.append(parse(line, f"line {number}"))
     return rows_to_records(rows, unit="line")
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from algorithm import SPEC, model_fn, predict_fn
+from container.build_context import context_tag
 from container.docker_runner import (
     ContainerOptions,
     docker_available,
@@ -31,7 +32,8 @@ from container.local_tree import JobLayout
 from serve.codecs import csv_codec
 from tests.conftest import FAST_HYPERPARAMETERS, REPO_ROOT, make_job
 
-IMAGE = os.environ.get("BYOA_TEST_IMAGE", "byoa:dev")
+# An explicit BYOA_TEST_IMAGE is used as it is; by default, the image of this very source.
+IMAGE = os.environ.get("BYOA_TEST_IMAGE") or f"byoa:{context_tag(REPO_ROOT)}"
 CSV = {"train": "text/csv", "validation": "text/csv"}
 
 
@@ -50,10 +52,12 @@ def image() -> str:
     if not image_exists(IMAGE):
         build = subprocess.run(
             ["bash", "scripts/build-image.sh"], cwd=REPO_ROOT, capture_output=True, text=True,
-            env={**os.environ, "BYOA_TEST_IMAGE": IMAGE},
+            env={**os.environ, "BYOA_TEST_IMAGE": os.environ.get("BYOA_TEST_IMAGE", "byoa:dev")},
         )  # fmt: skip
         if build.returncode != 0:
             pytest.fail(f"building {IMAGE} failed:\n{build.stdout[-3000:]}\n{build.stderr[-3000:]}")
+        if not image_exists(IMAGE):
+            pytest.fail(f"scripts/build-image.sh did not tag {IMAGE}:\n{build.stdout[-2000:]}")
     return IMAGE
 
 

@@ -3,14 +3,13 @@ and ``--user 1000``, as a buyer's hardened account or a Marketplace scan might r
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from container.docker_runner import ContainerOptions, ServeContainer
+from container.docker_runner import ContainerOptions, ServeContainer, hand_over
 from tests.docker.conftest import csv_scores, extract_model, in_process_scores, train_job
 
 pytestmark = pytest.mark.docker
@@ -18,25 +17,17 @@ pytestmark = pytest.mark.docker
 USER = "1000:1000"
 
 
-def hand_over(folder: Path) -> None:
-    """Let uid 1000 write the job tree, as SageMaker's tree is writable by the container."""
-    if os.getuid() == 0:
-        subprocess.run(["chown", "-R", USER, str(folder)], check=True)
-    else:
-        subprocess.run(["chmod", "-R", "a+rwX", str(folder)], check=True)
-
-
 def test_train_serve_predict_with_no_network_read_only_root_and_user_1000(
     image: str, small_bank: dict[str, Path], request_csv: bytes, tmp_path: Path
 ) -> None:
     options = ContainerOptions(image, network="none", user=USER, read_only=True)
-    job = train_job(tmp_path / "job", small_bank, options, prepare=hand_over)
+    job = train_job(tmp_path / "job", small_bank, options)  # the runner hands the tree over
     assert job.result.exit_code == 0, job.log[-3000:]
     owners = {p.stat().st_uid for p in (job.layout.base_dir / "model").iterdir()}
     assert owners == {1000}
 
     model_dir = extract_model(job.layout.model_archive, tmp_path / "model")
-    hand_over(model_dir)
+    hand_over([model_dir], USER)
     with ServeContainer(model_dir, options) as container:
         client = container.wait_until_healthy()
         inspect = subprocess.run(

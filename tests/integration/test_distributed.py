@@ -159,6 +159,26 @@ def test_two_processes_on_one_host_equal_two_hosts(
 
 
 @pytest.mark.slow
+def test_a_missing_interface_name_falls_back_to_the_route_to_the_master(
+    numeric_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SDK v3's local mode writes ``ethwe``; the processes find ``lo``, which reaches algo-1."""
+    use_fixture_algorithm(monkeypatch)
+    monkeypatch.delenv("GLOO_SOCKET_IFNAME", raising=False)
+    monkeypatch.setenv(launcher.PROCESSES_VARIABLE, "2")
+    monkeypatch.setenv(distributed.MASTER_PORT_VARIABLE, str(free_port()))
+    monkeypatch.setenv(distributed.HOST_ADDRESSES_VARIABLE, "algo-1=127.0.0.1")
+    layout = JobLayout(tmp_path, network_interface="ethwe")
+    layout.create([ChannelInput("train", numeric_data, "text/csv")], hyperparameters())
+    log = io.StringIO()
+    assert run_job(layout, SPEC, echo=log).status == "Completed", log.getvalue()[-3000:]
+    assert "network interface ethwe (resourceconfig.json network_interface_name)" in log.getvalue()
+    assert "using lo instead" in log.getvalue()
+    assert "rank 1 of 2, master algo-1 (127.0.0.1:" in log.getvalue()
+    assert "interface lo" in log.getvalue()
+
+
+@pytest.mark.slow
 def test_a_stop_on_one_host_stops_both_and_the_restart_ends_the_same(
     two_hosts: tuple[ClusterLayout, str], numeric_data: Path, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

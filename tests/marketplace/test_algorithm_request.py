@@ -13,9 +13,10 @@ from algorithm.spec import SPEC
 from container.marketplace.algorithm_request import Image, create_algorithm_request
 from container.marketplace.errors import RequestInvalid
 from container.marketplace.service_model import check_request, instance_types
-from container.marketplace.validation_data import BANK_HYPERPARAMETERS, locations, write_bank_sample
+from container.marketplace.validation_data import locations
 from container.marketplace.validation_profile import ValidationSettings, algorithm_validation
 from container.metrics import metric_line
+from container.plugin import load_algorithm
 from container.spec import Channel, continuous
 from tests.marketplace.conftest import stubbed_client
 
@@ -73,10 +74,11 @@ OBJECTIVES = [
 
 
 @pytest.fixture(scope="module")
-def request_(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    folder = write_bank_sample(tmp_path_factory.mktemp("sample"))
+def request_() -> dict[str, Any]:
+    folder = load_algorithm().sample_dir
+    assert folder is not None, "the installed algorithm has no sample/ folder"
     data = locations(SPEC, folder, "seller-bucket", "byoa/validation")
-    settings = ValidationSettings(ROLE, data, BANK_HYPERPARAMETERS)
+    settings = ValidationSettings(ROLE, data, dict(SPEC.validation_hyperparameters))
     return create_algorithm_request(
         SPEC, Image(IMAGE, DIGEST), algorithm_validation(SPEC, settings)
     )
@@ -234,6 +236,7 @@ def test_botocore_type_errors_are_reported_too() -> None:
 
 
 def test_a_tunable_hyperparameter_needs_a_range() -> None:
-    spec = replace(SPEC, hyperparameters=(continuous("alpha", "no bounds", 0.5, tunable=True),))
+    spec = replace(SPEC, hyperparameters=(continuous("alpha", "no bounds", 0.5, tunable=True),),
+                   validation_hyperparameters={})  # fmt: skip
     with pytest.raises(ValueError, match="alpha: a tunable hyperparameter needs both bounds"):
         create_algorithm_request(spec, Image(IMAGE), None)

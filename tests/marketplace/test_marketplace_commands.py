@@ -19,9 +19,10 @@ import requests
 from botocore.stub import Stubber
 
 from container.cli import build_parser, main
-from container.commands import marketplace
+from container.commands import marketplace_steps
 from container.marketplace import actions
 from container.marketplace.service_model import check_request
+from container.plugin import algorithm_path, load_algorithm
 from tests.conftest import REPO_ROOT
 from tests.marketplace.conftest import REGION, aws_environment
 
@@ -191,7 +192,7 @@ def test_create_algorithm_uploads_the_public_sample_where_the_profile_reads_it(
     )  # fmt: skip
     lines: list[str] = []
     run = actions.Run(lines.append, wait=False)
-    assert marketplace._create_algorithm(arguments, local_aws, run) == 0
+    assert marketplace_steps._create_algorithm(arguments, local_aws, run) == 0
 
     (request,) = local_aws.sent
     profile = request["ValidationSpecification"]["ValidationProfiles"][0]
@@ -228,7 +229,7 @@ def test_create_model_package_uploads_the_model_and_the_transform_input(
          "--bucket", BUCKET, "--prefix", "pkg"]
     )  # fmt: skip
     run = actions.Run([].append, wait=False)
-    assert marketplace._create_model_package(arguments, local_aws, run) == 0
+    assert marketplace_steps._create_model_package(arguments, local_aws, run) == 0
 
     (request,) = local_aws.sent
     source = request["SourceAlgorithmSpecification"]["SourceAlgorithms"][0]
@@ -288,7 +289,7 @@ def test_create_algorithm_checks_the_image_and_pins_its_digest(
     )  # fmt: skip
     lines: list[str] = []
     run = actions.Run(lines.append, wait=False)
-    found = marketplace._create_algorithm(arguments, local_aws, run)
+    found = marketplace_steps._create_algorithm(arguments, local_aws, run)
     assert found == 0
     (request,) = local_aws.sent
     assert request["TrainingSpecification"]["TrainingImageDigest"] == digest
@@ -296,3 +297,30 @@ def test_create_algorithm_checks_the_image_and_pins_its_digest(
         {"Image": IMAGE, "ImageDigest": digest}
     ]
     assert lines[0] == f"image {IMAGE} is in ECR as {digest}, scanned, no Critical/High"
+
+
+def _spec_command(algorithm: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "container.cli", "marketplace", "spec", "--image",
+               "123456789012.dkr.ecr.us-east-1.amazonaws.com/seller:1.0"]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=REPO_ROOT,
+                          env={**os.environ, "BYOA_ALGORITHM": algorithm})  # fmt: skip
+
+
+@pytest.mark.parametrize("algorithm", [algorithm_path(), "examples.ridge"])
+def test_spec_needs_only_the_image_for_an_algorithm_with_a_sample(algorithm: str) -> None:
+    done = _spec_command(algorithm)
+    assert done.returncode == 0, done.stderr
+    request = json.loads(done.stdout)
+    spec = load_algorithm(algorithm).spec
+    assert request["AlgorithmName"] == spec.name
+    profile = request["ValidationSpecification"]["ValidationProfiles"][0]
+    training = profile["TrainingJobDefinition"]
+    assert training["HyperParameters"] == dict(spec.validation_hyperparameters)
+    declared = {c.name for c in spec.channels}
+    assert {c["ChannelName"] for c in training["InputDataConfig"]} <= declared
+
+
+def test_spec_without_a_sample_folder_says_how_to_give_one() -> None:
+    done = _spec_command("tests.fixtures.serve_probe_algorithm")
+    assert done.returncode == 2
+    assert "--data is required" in done.stderr and "sample/inference/" in done.stderr

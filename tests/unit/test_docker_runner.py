@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from container.docker_runner import ContainerOptions, serve_command, train_command, unique_name
+import pytest
+
+from container.docker_runner import (
+    ContainerOptions,
+    hand_over,
+    numeric_user,
+    serve_command,
+    train_command,
+    unique_name,
+)
+from container.errors import ConfigError
 from container.local_tree import JobLayout
 
 
@@ -60,3 +71,22 @@ def test_serve_publishes_the_bind_to_port_when_set(tmp_path: Path) -> None:
 def test_container_names_are_unique() -> None:
     names = {unique_name("train") for _ in range(100)}
     assert len(names) == 100 and all(name.startswith("byoa-train-") for name in names)
+
+
+@pytest.mark.parametrize("user", ["nobody", "1000:staff", "", ":1000"])
+def test_a_user_the_job_tree_cannot_be_handed_to_is_a_clear_error(user: str) -> None:
+    with pytest.raises(ConfigError, match="numeric UID"):
+        numeric_user(user)
+
+
+def test_the_writable_folders_are_handed_to_the_container_user(tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    (model / "sub").mkdir(parents=True)
+    (model / "sub" / "weights.bin").write_bytes(b"0")
+    hand_over([model], "4321:4322")
+    for path in (model, model / "sub", model / "sub" / "weights.bin"):
+        status = path.stat()
+        if os.getuid() == 0:
+            assert (status.st_uid, status.st_gid) == (4321, 4322)
+        else:
+            assert status.st_mode & 0o006 == 0o006

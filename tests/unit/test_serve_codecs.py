@@ -119,7 +119,7 @@ def test_json_single_row_and_named_rows() -> None:
         (b"[[1, 2], [3]]", "instance 2 has 1 values but instance 1 has 2"),
         (b'{"rows": []}', '"instances"'),
         (b"[]", "no instances"),
-        (b'"text"', "not str"),
+        (b'"text"', "not a string"),
         (b'[[1, 2], {"a": 1}]', "each instance must be a list"),
         (b"[[1, [2]]]", "instance 1, column 2: nested list"),
         (b"[[1, 2],", "not valid JSON"),

@@ -11,7 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from serve.invocations import Reply
-from serve.kept_alive import MAX_REQUEST_BYTES, encode_reply, parse_whole_request
+from serve.kept_alive import (
+    MAX_HEADER_LINE,
+    MAX_HEADERS,
+    MAX_REQUEST_BYTES,
+    encode_reply,
+    parse_whole_request,
+)
 
 HEAD = b"POST /invocations HTTP/1.1\r\n"
 
@@ -74,6 +80,9 @@ def test_pipelined_requests_are_taken_one_at_a_time() -> None:
         request(b"X-Bad: a\rb"),
         request(b"Bad Name: value"),
         request(b"X-Long: " + b"a" * 8190),
+        request(b"X-Long: " + b"a" * (MAX_HEADER_LINE - 7)),  # near gunicorn's limits: its call
+        request(*[b"X-%d: 1" % number for number in range(MAX_HEADERS)]),
+        request(b"X_Under: 1"),  # gunicorn drops the header
         request(*[b"X-%d: 1" % number for number in range(100)]),
         request(body=b"1," * (MAX_REQUEST_BYTES // 2)),
     ],

@@ -74,3 +74,19 @@ def test_nonsense_is_refused_with_the_variable_and_allowed_values(
 def test_a_timeout_above_the_invocation_limit_warns(caplog: pytest.LogCaptureFixture) -> None:
     settings(SAGEMAKER_MODEL_SERVER_TIMEOUT="120")
     assert "exceeds SageMaker's 60 s real-time invocation limit" in caplog.text
+
+
+def test_inference_metering_is_on_unless_turned_off() -> None:
+    assert settings().inference_metering is True
+    assert settings(BYOA_INFERENCE_METERING="false").inference_metering is False
+    assert settings(BYOA_INFERENCE_METERING="0").inference_metering is False
+    assert settings(BYOA_INFERENCE_METERING="true").inference_metering is True
+    with pytest.raises(SettingsError, match="BYOA_INFERENCE_METERING='off' is not a boolean"):
+        settings(BYOA_INFERENCE_METERING="off")
+
+
+def test_one_worker_serves_when_asked() -> None:
+    """Serverless endpoints: SAGEMAKER_MODEL_SERVER_WORKERS=1 is one gunicorn worker."""
+    result = settings(SAGEMAKER_MODEL_SERVER_WORKERS="1")
+    assert result.workers == 1
+    assert result.torch_threads == (os.cpu_count() or 1)

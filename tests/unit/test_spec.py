@@ -46,3 +46,14 @@ def test_bundled_spec_defaults_are_valid_values() -> None:
                 else str(hyperparameter.default)
             )
             assert parse_value(hyperparameter, raw) == hyperparameter.default
+
+
+def test_validation_hyperparameters_must_be_declared() -> None:
+    with pytest.raises(ValueError, match="validation_hyperparameters not declared: epochz"):
+        AlgorithmSpec(
+            name="x", description="x", hyperparameters=(integer("epochs", "a", 1),),
+            channels=(), metrics=(),
+            request_content_types=("text/csv",), response_content_types=("text/csv",),
+            training_instance_types=(), realtime_instance_types=(), transform_instance_types=(),
+            validation_hyperparameters={"epochs": "2", "epochz": "3"},
+        )  # fmt: skip
