@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from serve.codecs.output import prediction_arrays
-from serve.errors import BadRequest, UnsupportedMediaType
+from serve.codecs.text import body_text
+from serve.errors import BadRequest
 from serve.records import Records
 
 SMALL_BODY = 4 * 1024
@@ -26,7 +27,7 @@ LARGE_BODY = 128 * 1024
 
 
 def decode(body: bytes, parameters: dict[str, str]) -> Records:
-    text = _text(body, parameters.get("charset", "utf-8"))
+    text = body_text(body, parameters.get("charset", "utf-8"), "the body")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.strip("\n")
@@ -36,15 +37,6 @@ def decode(body: bytes, parameters: dict[str, str]) -> Records:
         return Records(_general(text))
     values = _numeric(text) if _numbers_only(text.partition("\n")[0]) else None
     return Records(values if values is not None else _fields(text))
-
-
-def _text(body: bytes, charset: str) -> str:
-    try:
-        return body.decode(charset)
-    except LookupError:
-        raise UnsupportedMediaType(f"unknown charset {charset!r} in Content-Type") from None
-    except UnicodeDecodeError as error:
-        raise BadRequest(f"the body is not valid {charset}: byte {error.start}") from None
 
 
 def _numeric(text: str) -> np.ndarray | None:

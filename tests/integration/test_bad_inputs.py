@@ -17,7 +17,7 @@ import pytest
 from algorithm import model_fn, predict_fn
 from serve.codecs.csv_codec import decode
 from serve.process import ServerProcess
-from tests.integration.bad_inputs import CASES, CSV_DEFECTS, GOOD, PAYLOAD_LIMIT_MB, Case
+from tests.integration.bad_inputs import CASES, GOOD, PAYLOAD_LIMIT_MB, Case
 from tests.integration.serve_support import TrainedModel, raw_invocation, running_server
 
 
@@ -61,8 +61,7 @@ def test_the_corpus_has_150_distinct_cases() -> None:
     assert all(400 <= case.status < 500 for case in CASES)
 
 
-CSV_DEFECT = pytest.mark.xfail(strict=True, reason="csv_codec lets odd charsets through: a 500")
-EVERY_CASE = [*CASES, *(pytest.param(case, marks=CSV_DEFECT) for case in CSV_DEFECTS)]
+EVERY_CASE = CASES
 
 
 @pytest.mark.parametrize("case", EVERY_CASE, ids=lambda case: case.name)

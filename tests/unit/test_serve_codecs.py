@@ -214,3 +214,8 @@ def test_ragged_rows_that_balance_the_comma_count_are_caught(count: int) -> None
     rows[count // 2], rows[count // 2 + 10] = "1.5,2.5", "1.5,2.5,3.5,4.5"
     with pytest.raises(BadRequest, match=f"row {count // 2 + 1} has 2 columns but row 1 has 3"):
         csv_codec.decode("\n".join(rows).encode(), {})
+
+
+def test_a_leading_byte_order_mark_is_not_part_of_the_first_field() -> None:
+    records = csv_codec.decode("\ufeff1.5,2\n".encode(), {})
+    assert records.values.tolist() == [[1.5, 2.0]]
