@@ -28,6 +28,7 @@ from container.channels import (
     detect_separator,
     looks_like_header,
 )
+from container.csv_rows import rows_checked
 from container.errors import DataError
 
 CHUNK_ROWS = 100_000
@@ -251,7 +252,10 @@ def _file_chunks(
     rows, columns = 0, 0
     try:
         for chunk in pd.read_csv(
-            stream, sep=separator, header=0 if has_header else None, chunksize=chunk_rows
+            rows_checked(stream, separator, channel, name),
+            sep=separator,
+            header=0 if has_header else None,
+            chunksize=chunk_rows,
         ):
             if not has_header:
                 chunk.columns = [str(i) for i in range(chunk.shape[1])]
