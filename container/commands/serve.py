@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import tarfile
 import tempfile
 from pathlib import Path
+from types import FrameType
 
 from container.commands import UsageError
 from container.commands.image_options import add_image_arguments
@@ -25,6 +27,14 @@ CONTENT_TYPES = {
     ".csv": "text/csv", ".json": "application/json", ".jsonl": "application/jsonlines",
     ".jsonlines": "application/jsonlines", ".npy": "application/x-npy",
 }  # fmt: skip
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+class StopRequested(Exception):
+    """``byoa serve`` received one of STOP_SIGNALS."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
 
 
 def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -97,10 +107,13 @@ def prepare_model_dir(model: Path, scratch: Path) -> Path:
 
 
 def run_until_interrupted(server: ServerProcess) -> int:
-    """Start ``server``, stream its log, report readiness, stop it on Ctrl-C (or when it exits)."""
+    """Start ``server``, stream its log, report readiness, and stop it when this process is
+    told to stop (SIGTERM, SIGINT even where a background shell ignores it, SIGHUP) or leaves
+    for any other reason; a SIGKILL is covered by :class:`ServerProcess` itself."""
     server.log_sink = lambda line: print(line, file=sys.stderr, flush=True)
-    server.start()
+    previous = {signum: signal.signal(signum, _raise_stop_once) for signum in STOP_SIGNALS}
     try:
+        server.start()
         seconds = server.wait_ready()
         print(f"[serve] ready in {seconds:.1f} s at {server.url} (Ctrl-C stops)", file=sys.stderr)
         assert server.process is not None
@@ -109,9 +122,20 @@ def run_until_interrupted(server: ServerProcess) -> int:
         print(f"[serve] {error}", file=sys.stderr)
         server.stop()
         return 1
-    except KeyboardInterrupt:
-        print("[serve] stopping (SIGTERM)", file=sys.stderr)
+    except (StopRequested, KeyboardInterrupt) as stop:
+        print(f"[serve] {stop or 'SIGINT'}: stopping the server (SIGTERM)", file=sys.stderr)
         return server.stop()
+    finally:
+        server.stop()  # whatever ended this function; nothing to do if the server has exited
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _raise_stop_once(signum: int, _frame: FrameType | None) -> None:
+    """The first stop signal interrupts the wait; later ones must not interrupt the stop."""
+    for other in STOP_SIGNALS:
+        signal.signal(other, signal.SIG_IGN)
+    raise StopRequested(signum)
 
 
 def handle_predict(arguments: argparse.Namespace) -> int:
