@@ -28,6 +28,7 @@ from byoa import (
     csv_header_parameter,
     detect_separator,
     looks_like_header,
+    rows_checked,
 )
 
 CHUNK_ROWS = 100_000
@@ -251,7 +252,10 @@ def _file_chunks(
     rows, columns = 0, 0
     try:
         for chunk in pd.read_csv(
-            stream, sep=separator, header=0 if has_header else None, chunksize=chunk_rows
+            rows_checked(stream, separator, channel, name),
+            sep=separator,
+            header=0 if has_header else None,
+            chunksize=chunk_rows,
         ):
             if not has_header:
                 chunk.columns = [str(i) for i in range(chunk.shape[1])]

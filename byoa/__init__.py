@@ -21,6 +21,7 @@ from container.channels import (
     detect_separator,
     looks_like_header,
 )
+from container.csv_rows import rows_checked
 from container.errors import AlgorithmError, ConfigError, DataError, TrainingError
 from container.hooks import AlgorithmModule, CodecHooks
 from container.hyperparameters import Hyperparameters
@@ -122,6 +123,7 @@ __all__ = [  # the stable interface; tests/unit/test_interface.py holds it
     "integer",
     "is_distributed",
     "looks_like_header",
+    "rows_checked",
 ]
 
 

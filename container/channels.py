@@ -1,15 +1,15 @@
 """Channel readers: the data of ``/opt/ml/input/data/<channel>`` as files, streams or a table.
 
 File mode keeps the S3 key tree, so files are found recursively (hidden files skipped) in a
-stable order. CSV files may be gzipped (detected by content, not by name), have a header row or
-not (``text/csv;header=present|absent`` decides; otherwise it is detected) and use ``,``, ``;``,
-tab or ``|`` as the separator.
+stable order. CSV files may be gzipped (detected by content, not by name; a damaged one is named
+as such), have a header row or not (``text/csv;header=present|absent`` decides; otherwise it is
+detected) and use ``,``, ``;``, tab or ``|`` as the separator. A row with more or fewer fields
+than the first is refused with its line number (:mod:`container.csv_rows`).
 """
 
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import logging
 from collections.abc import Iterator
@@ -19,13 +19,14 @@ from typing import IO, Any, cast
 
 import pandas as pd
 
+from container.csv_rows import rows_checked
 from container.environment import ChannelConfig
 from container.errors import DataError
+from container.gzip_stream import gunzipped, is_gzip
 from container.pipe import PipeChannel
 
 log = logging.getLogger(__name__)
 
-GZIP_MAGIC = b"\x1f\x8b"
 SEPARATORS = ",;\t|"
 SAMPLE_BYTES = 1 << 20
 
@@ -75,8 +76,9 @@ class ChannelReader:
             yield from self.pipe.open_epoch()
             return
         for path in self.data_files():
+            name = str(path.relative_to(self.path))
             with path.open("rb") as raw:
-                yield str(path.relative_to(self.path)), _maybe_gunzip(raw)
+                yield name, _maybe_gunzip(raw, self.name, name)
 
     def read_csv(self) -> pd.DataFrame:
         """Every CSV file of the channel as one table; columns are numbered when headerless."""
@@ -92,11 +94,11 @@ class ChannelReader:
         return table
 
 
-def _maybe_gunzip(raw: IO[bytes]) -> IO[bytes]:
+def _maybe_gunzip(raw: IO[bytes], channel: str, name: str) -> IO[bytes]:
     buffered = io.BufferedReader(cast(io.RawIOBase, raw))
-    if buffered.peek(2)[:2] == GZIP_MAGIC:
-        return cast(IO[bytes], gzip.GzipFile(fileobj=buffered))
-    return buffered
+    if is_gzip(buffered):
+        return gunzipped(cast(IO[bytes], buffered), channel, name)
+    return cast(IO[bytes], buffered)
 
 
 def csv_header_parameter(content_type: str | None) -> bool | None:
@@ -116,7 +118,11 @@ def _read_csv_stream(
     separator = detect_separator(first_lines[0] if first_lines else "")
     has_header = header if header is not None else looks_like_header(first_lines, separator)
     try:
-        frame = pd.read_csv(stream, sep=separator, header=0 if has_header else None)
+        frame = pd.read_csv(
+            rows_checked(stream, separator, channel, name),
+            sep=separator,
+            header=0 if has_header else None,
+        )
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
         raise DataError(
             f"channel {channel!r}, file {name}: not readable as CSV ({error})"

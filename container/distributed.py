@@ -19,7 +19,7 @@ import os
 import re
 import socket
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -28,18 +28,12 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from container.environment import HOST_ADDRESSES_VARIABLE, MASTER_PORT_VARIABLE
-from container.errors import ConfigError, TrainingError
+from container.errors import TrainingError
 from container.interfaces import collective_interface
 from container.job import Cluster
+from container.training_settings import DistributedSettings
 
 log = logging.getLogger(__name__)
-
-DNS_WAIT_VARIABLE = "BYOA_DNS_WAIT_SECONDS"
-TIMEOUT_VARIABLE = "BYOA_DIST_TIMEOUT_SECONDS"
-DEFAULT_MASTER_PORT = 29500
-DEFAULT_DNS_WAIT_SECONDS = 900.0
-DEFAULT_TIMEOUT_SECONDS = 600.0
 
 _joined = False  # this process has joined a process group (see release_group_holders)
 FULLY_REPLICATED = "FullyReplicated"
@@ -50,27 +44,15 @@ PEER_FAILURE = re.compile(r"closed by peer|reset by peer|timed out|timeout|broke
 T = TypeVar("T")
 
 
-def host_address_overrides(text: str | None = None) -> dict[str, str]:
-    """``algo-1=127.0.0.1,algo-2=127.0.0.1`` -> a mapping; empty when unset."""
-    raw = os.environ.get(HOST_ADDRESSES_VARIABLE, "") if text is None else text
-    overrides = {}
-    for item in filter(None, (part.strip() for part in raw.split(","))):
-        host, separator, address = item.partition("=")
-        if not separator or not host or not address:
-            raise ConfigError(f"{HOST_ADDRESSES_VARIABLE}: {item!r} is not HOST=ADDRESS")
-        overrides[host.strip()] = address.strip()
-    return overrides
-
-
 def resolve_host(
     host: str,
     wait_seconds: float,
     lookup: Callable[[str], str] = socket.gethostbyname,
     sleep: Callable[[float], None] = time.sleep,
+    overrides: Mapping[str, str] | None = None,
 ) -> str:
     """``host``'s address, retrying with exponential back-off until ``wait_seconds`` pass."""
-    overrides = host_address_overrides()
-    if host in overrides:
+    if overrides and host in overrides:
         return overrides[host]
     delay, waited = 0.1, 0.0
     while True:
@@ -88,29 +70,23 @@ def resolve_host(
             delay = min(delay * 2, 10.0)
 
 
-def resolve_hosts(hosts: Sequence[str], wait_seconds: float | None = None) -> dict[str, str]:
-    wait = (
-        _float_variable(DNS_WAIT_VARIABLE, DEFAULT_DNS_WAIT_SECONDS)
-        if wait_seconds is None
-        else wait_seconds
-    )
-    return {host: resolve_host(host, wait) for host in hosts}
+def resolve_hosts(hosts: Sequence[str], settings: DistributedSettings) -> dict[str, str]:
+    return {
+        host: resolve_host(host, settings.dns_wait_seconds, overrides=settings.host_addresses)
+        for host in hosts
+    }
 
 
 def backend_for(cluster: Cluster) -> str:
     return "nccl" if cluster.uses_gpu else "gloo"
 
 
-def master_port() -> int:
-    return int(os.environ.get(MASTER_PORT_VARIABLE) or DEFAULT_MASTER_PORT)
-
-
-def init_process_group(cluster: Cluster) -> None:
+def init_process_group(cluster: Cluster, settings: DistributedSettings) -> None:
     """Join the job's process group (no-op for a one-process job)."""
     if cluster.world_size == 1 or dist.is_initialized():
         return
-    addresses = resolve_hosts(cluster.hosts)
-    address, port = addresses[cluster.master_host], master_port()
+    addresses = resolve_hosts(cluster.hosts, settings)
+    address, port = addresses[cluster.master_host], settings.master_port
     interface = collective_interface(cluster.network_interface_name, address)
     os.environ.setdefault("GLOO_SOCKET_IFNAME", interface)
     os.environ.setdefault("NCCL_SOCKET_IFNAME", interface)
@@ -121,7 +97,7 @@ def init_process_group(cluster: Cluster) -> None:
         backend_for(cluster), cluster.rank, cluster.world_size, cluster.master_host, address,
         port, interface,
     )  # fmt: skip
-    timeout = timedelta(seconds=_float_variable(TIMEOUT_VARIABLE, DEFAULT_TIMEOUT_SECONDS))
+    timeout = timedelta(seconds=settings.timeout_seconds)
     try:
         dist.init_process_group(
             backend_for(cluster), init_method=f"tcp://{address}:{port}",
@@ -150,9 +126,9 @@ def release_group_holders() -> None:
 
 
 @contextmanager
-def process_group(cluster: Cluster) -> Iterator[None]:
+def process_group(cluster: Cluster, settings: DistributedSettings) -> Iterator[None]:
     """The process group for the duration of the block, torn down after it."""
-    init_process_group(cluster)
+    init_process_group(cluster, settings)
     try:
         yield
     except RuntimeError as error:
@@ -251,11 +227,3 @@ def pad_to_largest_shard(indices: np.ndarray) -> np.ndarray:
     length = torch.tensor([len(indices)], dtype=torch.int64)
     dist.all_reduce(length, op=dist.ReduceOp.MAX)
     return np.resize(indices, int(length.item()))
-
-
-def _float_variable(name: str, default: float) -> float:
-    text = os.environ.get(name)
-    try:
-        return float(text) if text else default
-    except ValueError as error:
-        raise ConfigError(f"{name}={text!r} is not a number of seconds") from error

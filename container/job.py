@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,10 +71,10 @@ class TrainingJob:
         return self.channels.get(name)
 
 
-def gpu_count() -> int:
-    """``SM_NUM_GPUS`` when set (SageMaker's convention), else what torch sees."""
-    if "SM_NUM_GPUS" in os.environ:
-        return int(os.environ["SM_NUM_GPUS"])
+def gpu_count(declared: int | None) -> int:
+    """``declared`` (``SM_NUM_GPUS``, SageMaker's convention) when set, else what torch sees."""
+    if declared is not None:
+        return declared
     import torch
 
     return torch.cuda.device_count()

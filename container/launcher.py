@@ -16,33 +16,17 @@ import subprocess
 import sys
 import time
 
-from container.errors import ConfigError
 from container.stopping import StopFlag
+from container.training_settings import LOCAL_RANK_VARIABLE, LOCAL_WORLD_SIZE_VARIABLE
 
 log = logging.getLogger(__name__)
 
-LOCAL_RANK_VARIABLE = "BYOA_LOCAL_RANK"
-LOCAL_WORLD_SIZE_VARIABLE = "BYOA_LOCAL_WORLD_SIZE"
-PROCESSES_VARIABLE = "BYOA_PROCESSES_PER_HOST"
 WORKER_COMMAND = (sys.executable, "-m", "container.train")
 FAILURE_GRACE_SECONDS = 30.0
 
 
-def is_worker() -> bool:
-    return LOCAL_RANK_VARIABLE in os.environ
-
-
-def local_rank() -> int:
-    return _int_variable(LOCAL_RANK_VARIABLE, 0)
-
-
-def local_world_size() -> int:
-    return _int_variable(LOCAL_WORLD_SIZE_VARIABLE, 1)
-
-
-def processes_per_host(num_gpus: int, cuda_available: bool) -> int:
-    """``BYOA_PROCESSES_PER_HOST`` if set, else one per GPU on a GPU host, else one."""
-    override = _int_variable(PROCESSES_VARIABLE, 0)
+def processes_per_host(num_gpus: int, cuda_available: bool, override: int = 0) -> int:
+    """``override`` (``BYOA_PROCESSES_PER_HOST``) if set, else one per GPU (GPU host) or one."""
     if override:
         return override
     return num_gpus if cuda_available and num_gpus > 1 else 1
@@ -79,16 +63,3 @@ def _signal_all(workers: list[subprocess.Popen[bytes]], signum: signal.Signals) 
     for worker in workers:
         if worker.poll() is None:
             worker.send_signal(signum)
-
-
-def _int_variable(name: str, default: int) -> int:
-    text = os.environ.get(name)
-    if not text:
-        return default
-    try:
-        value = int(text)
-    except ValueError as error:
-        raise ConfigError(f"{name}={text!r} is not a whole number") from error
-    if value < 0:
-        raise ConfigError(f"{name}={text!r} must not be negative")
-    return value

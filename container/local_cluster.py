@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from container.environment import HOST_ADDRESSES_VARIABLE, MASTER_PORT_VARIABLE
 from container.failure import read_failure_reason
 from container.local_job import (
     TRAIN_COMMAND,
@@ -34,6 +33,7 @@ from container.local_job import (
 from container.local_pipe import feeding
 from container.local_tree import ChannelInput, JobLayout
 from container.spec import AlgorithmSpec
+from container.training_settings import HOST_ADDRESSES_VARIABLE, MASTER_PORT_VARIABLE
 
 LOOPBACK = "127.0.0.1"
 LOOPBACK_INTERFACE = "lo"

@@ -9,33 +9,26 @@ recognised by its magic bytes and gunzipped, so a stream that arrives already in
 
 from __future__ import annotations
 
-import gzip
 import io
 import logging
-import os
 import stat
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from container.errors import DataError
+from container.gzip_stream import gunzipped, is_gzip
+from container.training_settings import DEFAULT_PIPE_WAIT_SECONDS
 
 log = logging.getLogger(__name__)
 
-GZIP_MAGIC = b"\x1f\x8b"
-FIFO_WAIT_VARIABLE = "BYOA_PIPE_WAIT_SECONDS"
-DEFAULT_FIFO_WAIT_SECONDS = 300.0
 POLL_SECONDS = 0.05
 
 
 def fifo_path(data_dir: Path, channel: str, epoch: int) -> Path:
     return data_dir / f"{channel}_{epoch}"
-
-
-def fifo_wait_seconds() -> float:
-    return float(os.environ.get(FIFO_WAIT_VARIABLE) or DEFAULT_FIFO_WAIT_SECONDS)
 
 
 @dataclass
@@ -45,7 +38,7 @@ class PipeChannel:
     name: str
     data_dir: Path
     compression: str = "None"
-    wait_seconds: float = field(default_factory=fifo_wait_seconds)
+    wait_seconds: float = DEFAULT_PIPE_WAIT_SECONDS  # BYOA_PIPE_WAIT_SECONDS
     next_epoch: int = 0
 
     def open_epoch(self) -> Iterator[tuple[str, IO[bytes]]]:
@@ -55,12 +48,12 @@ class PipeChannel:
         path = wait_for_fifo(fifo_path(self.data_dir, self.name, epoch), self.wait_seconds)
         log.info("channel %s: reading epoch %d from FIFO %s", self.name, epoch, path)
         with path.open("rb", buffering=0) as raw:
-            yield path.name, self._decoded(raw)
+            yield path.name, self._decoded(raw, path.name)
 
-    def _decoded(self, raw: IO[bytes]) -> IO[bytes]:
+    def _decoded(self, raw: IO[bytes], name: str) -> IO[bytes]:
         buffered = io.BufferedReader(raw, buffer_size=1 << 20)  # type: ignore[type-var]
-        if buffered.peek(2)[:2] == GZIP_MAGIC:
-            return gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[return-value]
+        if is_gzip(buffered):
+            return gunzipped(buffered, self.name, name)
         if self.compression == "Gzip":
             log.info(
                 "channel %s: CompressionType Gzip but the stream is plain; reading as is", self.name

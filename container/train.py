@@ -1,6 +1,8 @@
 """The ``train`` entrypoint: SageMaker's training contract around the algorithm's ``train``.
 
-Reads ``/opt/ml/input/config``, validates hyperparameters and channels against the spec, runs
+Loads the job's settings (``/opt/ml/input/config`` and the variables, see
+:mod:`container.training_settings`) inside the failure guard, validates hyperparameters and
+channels against the spec, runs
 the algorithm with a typed job, and ends in one of three ways: exit 0 with a model in
 ``/opt/ml/model``; exit 1 with ``/opt/ml/output/failure`` saying what to fix; or, after SIGTERM,
 exit 0 once the algorithm has saved what it had (the job then shows as stopped).
@@ -10,11 +12,12 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Mapping
 
 from container import launcher
 from container.channels import ChannelReader
 from container.distributed import process_group, release_group_holders
-from container.environment import TrainingEnvironment
+from container.environment import ChannelConfig, base_dir_from_environment, failure_file
 from container.errors import ConfigError, TrainingError
 from container.failure import write_failure
 from container.hints import did_you_mean
@@ -22,10 +25,12 @@ from container.hyperparameters import parse_hyperparameters
 from container.job import Cluster, TrainingJob, gpu_count
 from container.logs import configure_logging
 from container.metrics import MetricLogger
+from container.pipe import PipeChannel
 from container.plugin import load_algorithm
 from container.sagemaker_variables import export_sagemaker_variables
 from container.spec import AlgorithmSpec
 from container.stopping import StopFlag
+from container.training_settings import TrainingSettings
 
 log = logging.getLogger("byoa.train")
 
@@ -37,16 +42,18 @@ def main() -> int:
     configure_logging()
     stop = StopFlag()
     stop.install_signal_handlers()
-    environment = TrainingEnvironment.load()
+    failure = failure_file(base_dir_from_environment())
     try:
-        workers = worker_processes()
+        settings = TrainingSettings.load()
+        configure_logging(settings.log_level)
+        workers = worker_processes(settings)
         if workers > 1:
             return launcher.run_workers(workers, stop)
-        run(environment, stop)
+        run(settings, stop)
     except BaseException as error:
         if isinstance(error, KeyboardInterrupt | SystemExit) and not stop.requested:
             raise
-        text = write_failure(environment.failure_file, error)
+        text = write_failure(failure, error)
         log.error("Training failed: %s", text.splitlines()[0])
         return EXIT_FAILED
     finally:
@@ -54,14 +61,14 @@ def main() -> int:
     return EXIT_OK
 
 
-def run(environment: TrainingEnvironment, stop: StopFlag) -> None:
-    algorithm = load_algorithm()
+def run(settings: TrainingSettings, stop: StopFlag) -> None:
+    algorithm = load_algorithm(settings.algorithm)
     export_sagemaker_variables()
-    job = build_job(environment, algorithm.spec, stop)
+    job = build_job(settings, algorithm.spec, stop)
     for path in (job.model_dir, job.output_data_dir, job.checkpoint_dir):
         path.mkdir(parents=True, exist_ok=True)
     log.info("Training %s on %s", algorithm.spec.name, ", ".join(job.channels))
-    with process_group(job.cluster):
+    with process_group(job.cluster, settings.distributed):
         algorithm.train(job)
     if job.cluster.is_master and not any(job.model_dir.iterdir()):
         raise TrainingError(
@@ -76,14 +83,12 @@ def run(environment: TrainingEnvironment, stop: StopFlag) -> None:
         log.info("Training complete; model in %s", job.model_dir)
 
 
-def build_job(environment: TrainingEnvironment, spec: AlgorithmSpec, stop: StopFlag) -> TrainingJob:
+def build_job(settings: TrainingSettings, spec: AlgorithmSpec, stop: StopFlag) -> TrainingJob:
+    environment = settings.files
     hyperparameters = parse_hyperparameters(spec, environment.hyperparameters)
-    check_channels(environment, spec)
-    cluster = build_cluster(environment, spec)
-    channels = {
-        name: ChannelReader(name, environment.channel_path(name), config)
-        for name, config in environment.channels.items()
-    }
+    check_channels(environment.channels, spec)
+    cluster = build_cluster(settings, spec)
+    channels = {name: channel_reader(settings, name) for name in environment.channels}
     for reader in channels.values():
         if reader.config.input_mode == "File":
             reader.data_files()
@@ -100,33 +105,44 @@ def build_job(environment: TrainingEnvironment, spec: AlgorithmSpec, stop: StopF
     )
 
 
-def build_cluster(environment: TrainingEnvironment, spec: AlgorithmSpec) -> Cluster:
-    resources = environment.resources
+def channel_reader(settings: TrainingSettings, name: str) -> ChannelReader:
+    config, path = settings.files.channels[name], settings.files.channel_path(name)
+    pipe = None
+    if config.input_mode == "Pipe":
+        pipe = PipeChannel(name, path.parent, config.compression, settings.pipe_wait_seconds)
+    return ChannelReader(name, path, config, pipe)
+
+
+def build_cluster(settings: TrainingSettings, spec: AlgorithmSpec) -> Cluster:
+    resources = settings.files.resources
     if len(resources.hosts) > 1 and not spec.supports_distributed_training:
         raise ConfigError(
             f"{spec.name} does not support distributed training but the job has "
             f"{len(resources.hosts)} hosts; use an instance count of 1"
         )
-    num_gpus = gpu_count()
+    num_gpus = gpu_count(settings.num_gpus)
+    processes = settings.processes
     return Cluster(
         hosts=resources.hosts,
         current_host=resources.current_host,
         network_interface_name=resources.network_interface_name,
         num_gpus=num_gpus,
-        local_rank=launcher.local_rank(),
-        local_world_size=launcher.local_world_size(),
+        local_rank=processes.local_rank or 0,
+        local_world_size=processes.local_world_size,
         uses_gpu=num_gpus > 0 and cuda_available(),
     )
 
 
-def worker_processes() -> int:
+def worker_processes(settings: TrainingSettings) -> int:
     """How many processes this host must start (one per GPU), or 1 when this is a worker."""
-    if launcher.is_worker():
+    if settings.processes.is_worker:
         return 1
-    spec = load_algorithm().spec
+    spec = load_algorithm(settings.algorithm).spec
     if not spec.supports_distributed_training:
         return 1
-    return launcher.processes_per_host(gpu_count(), cuda_available())
+    return launcher.processes_per_host(
+        gpu_count(settings.num_gpus), cuda_available(), settings.processes.per_host_override
+    )
 
 
 def cuda_available() -> bool:
@@ -135,10 +151,10 @@ def cuda_available() -> bool:
     return torch.cuda.is_available()
 
 
-def check_channels(environment: TrainingEnvironment, spec: AlgorithmSpec) -> None:
+def check_channels(given: Mapping[str, ChannelConfig], spec: AlgorithmSpec) -> None:
     declared = {channel.name: channel for channel in spec.channels}
     problems = []
-    for name, config in environment.channels.items():
+    for name, config in given.items():
         if name not in declared:
             problems.append(
                 f"unknown channel {name!r}{did_you_mean(name, list(declared))}; "
@@ -160,7 +176,7 @@ def check_channels(environment: TrainingEnvironment, spec: AlgorithmSpec) -> Non
         if config.compression not in channel.compression_types:
             problems.append(f"channel {name!r}: compression {config.compression} is not supported")
     for name, channel in declared.items():
-        if channel.required and name not in environment.channels:
+        if channel.required and name not in given:
             problems.append(f"required channel {name!r} is missing ({channel.description})")
     if problems:
         raise ConfigError("; ".join(problems))

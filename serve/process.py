@@ -3,11 +3,16 @@
 Used by ``byoa serve`` (a local process, or ``docker run IMAGE serve``), ``byoa demo``, the tests
 and the benchmark. Readiness is SageMaker's: the first 200 on ``GET /ping``, polled, never a
 fixed sleep. Stopping is SageMaker's too: SIGTERM, then SIGKILL after the grace period.
+
+The child runs in its own session (a Ctrl-C in the terminal reaches only the parent, which stops
+it) and, on Linux, is sent SIGTERM by the kernel when the thread that started it ends
+(``PR_SET_PDEATHSIG``), so a parent killed outright, even with SIGKILL, leaves no server behind.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import http.client
 import os
 import signal
@@ -20,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import IO, Self
 
 STOP_GRACE_S = 30.0
+PR_SET_PDEATHSIG = 1
 
 
 class ServerStartError(RuntimeError):
@@ -46,7 +52,7 @@ class ServerProcess:
         self.process = subprocess.Popen(
             list(self.command), env=dict(self.env) if self.env is not None else None,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=self.cwd,
-            start_new_session=True,
+            start_new_session=True, preexec_fn=_dies_with(os.getpid()),
         )  # fmt: skip
         self._reader = threading.Thread(target=self._pump, args=(self.process.stdout,), daemon=True)
         self._reader.start()
@@ -103,6 +109,19 @@ class ServerProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _dies_with(parent: int) -> Callable[[], None] | None:
+    """For the child, before it execs: SIGTERM when ``parent``'s starting thread ends (Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+
+    def arrange() -> None:
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return arrange
 
 
 def ping(host: str, port: int, timeout: float = 2.0) -> int | None:

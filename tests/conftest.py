@@ -1,14 +1,19 @@
-"""Shared fixtures: small slices of the bundled data and a way to run the real train entrypoint."""
+"""Shared fixtures: small slices of the bundled data, a way to run the real train entrypoint,
+and a check that the session leaves no process behind."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import time
-from collections.abc import Mapping
+import uuid
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pandas as pd
+import psutil
 import pytest
 
 from container import bank_data
@@ -19,6 +24,66 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 FAST_HYPERPARAMETERS = {
     "label": "y", "epochs": "2", "hidden_units": "32", "batch_size": "256", "ensemble_size": "1",
 }  # fmt: skip
+
+
+SESSION_MARKER = "BYOA_TEST_SESSION"
+LEFTOVER_GRACE_S = 15.0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_left_behind() -> Iterator[None]:
+    """Fail the run if a process this session started is still running at its end.
+
+    The session's processes are the pytest process's descendants and, since every child
+    inherits the environment, any process whose environment holds this session's marker (a
+    server whose parent died is reparented to PID 1 but keeps its environment). Processes of
+    other runs on the machine carry another marker or none, so they are never counted. Leftovers
+    get a grace period to exit, are then killed, and fail the run with their command lines.
+    """
+    marker = f"{os.getpid()}-{uuid.uuid4().hex}"
+    os.environ[SESSION_MARKER] = marker
+    yield
+    deadline = time.monotonic() + LEFTOVER_GRACE_S
+    while (leftovers := session_processes(marker)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if not leftovers:
+        return
+    described = [f"{p.pid}: {' '.join(command_line(p))[:200]}" for p in leftovers]
+    for process in leftovers:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    pytest.fail("processes left running by the tests (now killed):\n" + "\n".join(described))
+
+
+def session_processes(marker: str) -> list[psutil.Process]:
+    """Live processes of this session: descendants of pytest, or holders of its marker."""
+    me = psutil.Process()
+    found = {p.pid: p for p in me.children(recursive=True)}
+    for process in psutil.process_iter():
+        if process.pid not in found and process.pid != me.pid and holds_marker(process, marker):
+            found[process.pid] = process
+    return [p for p in found.values() if is_running(p)]
+
+
+def holds_marker(process: psutil.Process, marker: str) -> bool:
+    try:
+        return process.environ().get(SESSION_MARKER) == marker
+    except (psutil.Error, OSError):
+        return False  # another user's process, or gone
+
+
+def is_running(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def command_line(process: psutil.Process) -> list[str]:
+    try:
+        return process.cmdline()
+    except psutil.Error:
+        return ["(gone)"]
 
 
 @pytest.fixture(scope="session")

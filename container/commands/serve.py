@@ -14,11 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import tarfile
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 
 from container.commands import UsageError
 from container.commands.image_options import add_image_arguments
@@ -32,6 +34,14 @@ CONTENT_TYPES = {
     ".jsonlines": "application/jsonlines", ".npy": "application/x-npy",
 }  # fmt: skip
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar")
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+class StopRequested(Exception):
+    """``byoa serve`` received one of STOP_SIGNALS."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
 
 
 def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -165,10 +175,13 @@ def extract_model(model: Path, target: Path) -> None:
 
 
 def run_until_interrupted(server: ServerProcess, on_ready: Callable[[], None] | None = None) -> int:
-    """Start ``server``, stream its log, report readiness, stop it on Ctrl-C (or when it exits)."""
+    """Start ``server``, stream its log, report readiness, and stop it when this process is
+    told to stop (SIGTERM, SIGINT even where a background shell ignores it, SIGHUP) or leaves
+    for any other reason; a SIGKILL is covered by :class:`ServerProcess` itself."""
     server.log_sink = lambda line: print(line, file=sys.stderr, flush=True)
-    server.start()
+    previous = {signum: signal.signal(signum, _raise_stop_once) for signum in STOP_SIGNALS}
     try:
+        server.start()
         seconds = server.wait_ready()
         if on_ready is not None:
             on_ready()
@@ -179,9 +192,20 @@ def run_until_interrupted(server: ServerProcess, on_ready: Callable[[], None] | 
         print(f"[serve] {error}", file=sys.stderr)
         server.stop()
         return 1
-    except KeyboardInterrupt:
-        print("[serve] stopping (SIGTERM)", file=sys.stderr)
+    except (StopRequested, KeyboardInterrupt) as stop:
+        print(f"[serve] {stop or 'SIGINT'}: stopping the server (SIGTERM)", file=sys.stderr)
         return server.stop()
+    finally:
+        server.stop()  # whatever ended this function; nothing to do if the server has exited
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _raise_stop_once(signum: int, _frame: FrameType | None) -> None:
+    """The first stop signal interrupts the wait; later ones must not interrupt the stop."""
+    for other in STOP_SIGNALS:
+        signal.signal(other, signal.SIG_IGN)
+    raise StopRequested(signum)
 
 
 def handle_predict(arguments: argparse.Namespace) -> int:

@@ -12,13 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from container import distributed, launcher
+from container import distributed, launcher, training_settings
 from container.checkpoints import CheckpointStore
 from container.errors import ConfigError, TrainingError
 from container.job import Cluster
 from container.local_cluster import ClusterLayout, cluster_environment, free_port, run_cluster
 from container.local_job import TRAIN_COMMAND, run_job
 from container.local_tree import ChannelInput, JobLayout
+from container.training_settings import DistributedSettings, host_addresses
 from tests.fixtures.ddp_algorithm import SPEC
 from tests.integration.scale_support import (
     hyperparameters,
@@ -51,19 +52,14 @@ def test_global_rank_counts_hosts_then_local_processes() -> None:
     assert not cluster.is_master and cluster.master_host == "algo-1"
 
 
-def test_one_process_per_gpu_on_gpu_hosts_one_on_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(launcher.PROCESSES_VARIABLE, raising=False)
+def test_one_process_per_gpu_on_gpu_hosts_one_on_cpu() -> None:
     assert launcher.processes_per_host(num_gpus=8, cuda_available=True) == 8
     assert launcher.processes_per_host(num_gpus=0, cuda_available=False) == 1
     assert launcher.processes_per_host(num_gpus=8, cuda_available=False) == 1
-    monkeypatch.setenv(launcher.PROCESSES_VARIABLE, "2")
-    assert launcher.processes_per_host(num_gpus=0, cuda_available=False) == 2
+    assert launcher.processes_per_host(num_gpus=0, cuda_available=False, override=2) == 2
 
 
-def test_host_resolution_retries_with_back_off_then_gives_up(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv(distributed.HOST_ADDRESSES_VARIABLE, raising=False)
+def test_host_resolution_retries_with_back_off_then_gives_up() -> None:
     answers: list[str | OSError] = [OSError("not yet"), OSError("not yet"), "10.0.0.2"]
     sleeps: list[float] = []
 
@@ -83,11 +79,12 @@ def test_host_resolution_retries_with_back_off_then_gives_up(
         distributed.resolve_host("algo-2", 1, never, sleeps.append)
 
 
-def test_address_overrides_are_parsed_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(distributed.HOST_ADDRESSES_VARIABLE, "algo-1=127.0.0.1, algo-2=127.0.0.1")
-    assert distributed.resolve_hosts(["algo-2"], 0) == {"algo-2": "127.0.0.1"}
+def test_address_overrides_are_parsed_and_checked() -> None:
+    overrides = host_addresses("algo-1=127.0.0.1, algo-2=127.0.0.1")
+    settings = DistributedSettings(host_addresses=overrides, dns_wait_seconds=0)
+    assert distributed.resolve_hosts(["algo-2"], settings) == {"algo-2": "127.0.0.1"}
     with pytest.raises(ConfigError, match="'algo-3' is not HOST=ADDRESS"):
-        distributed.host_address_overrides("algo-3")
+        host_addresses("algo-3")
 
 
 @pytest.fixture(scope="module")
@@ -147,9 +144,9 @@ def test_two_processes_on_one_host_equal_two_hosts(
 ) -> None:  # fmt: skip
     """The per-GPU launcher path, exercised on CPU: same ranks, same world size, same model."""
     use_fixture_algorithm(monkeypatch)
-    monkeypatch.setenv(launcher.PROCESSES_VARIABLE, "2")
-    monkeypatch.setenv(distributed.MASTER_PORT_VARIABLE, str(free_port()))
-    monkeypatch.setenv(distributed.HOST_ADDRESSES_VARIABLE, "algo-1=127.0.0.1")
+    monkeypatch.setenv(training_settings.PROCESSES_VARIABLE, "2")
+    monkeypatch.setenv(training_settings.MASTER_PORT_VARIABLE, str(free_port()))
+    monkeypatch.setenv(training_settings.HOST_ADDRESSES_VARIABLE, "algo-1=127.0.0.1")
     layout = JobLayout(tmp_path, network_interface="lo")
     layout.create([ChannelInput("train", numeric_data, "text/csv")], hyperparameters(**SLOW_STEPS))
     log = io.StringIO()
@@ -218,8 +215,8 @@ def test_a_peer_that_never_resolves_fails_with_a_clear_reason(
     numeric_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     use_fixture_algorithm(monkeypatch)
-    monkeypatch.setenv(distributed.DNS_WAIT_VARIABLE, "0.5")
-    monkeypatch.setenv(distributed.HOST_ADDRESSES_VARIABLE, "algo-1=127.0.0.1")
+    monkeypatch.setenv(training_settings.DNS_WAIT_VARIABLE, "0.5")
+    monkeypatch.setenv(training_settings.HOST_ADDRESSES_VARIABLE, "algo-1=127.0.0.1")
     layout = JobLayout(tmp_path, hosts=("algo-1", "algo-2"), network_interface="lo")
     layout.create([ChannelInput("train", numeric_data, "text/csv")], hyperparameters())
     result = run_job(layout, SPEC, echo=io.StringIO())

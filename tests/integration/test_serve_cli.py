@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,9 +34,13 @@ def served(model: TrainedModel) -> Iterator[str]:
         if "[serve] ready" in line:
             break
         assert "[serve] no 200" not in line and "exited" not in line, line
+    # keep reading its log, or a full pipe would stall byoa serve and then the server
+    drain = threading.Thread(target=process.stderr.read, daemon=True)
+    drain.start()
     yield f"http://127.0.0.1:{port}"
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signal.SIGINT)  # stops it also where the run ignores SIGINT
     assert process.wait(timeout=40) == 0
+    drain.join(timeout=10)
 
 
 def byoa(*arguments: str) -> subprocess.CompletedProcess[str]:
