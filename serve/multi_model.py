@@ -57,13 +57,11 @@ from pathlib import Path
 from serve.errors import BadRequest, InferenceError
 from serve.model_registry import AlreadyLoaded, Entry, Registry, TooLarge, page
 from serve.service import InferenceService
-from serve.settings import _boolean, _integer
+from serve.settings import MULTI_MODEL_VARIABLE, SOURCE_VARIABLE, _boolean, _integer
 
 log = logging.getLogger(__name__)
 
-MULTI_MODEL_VARIABLE = "SAGEMAKER_MULTI_MODEL"
 MEMORY_VARIABLE = "BYOA_MULTI_MODEL_MEMORY_MB"
-SOURCE_VARIABLE = "BYOA_MULTI_MODEL_SOURCE"
 DEFAULT_PAGE = 100
 MAX_PAGE = 1000
 MEMORY_SHARE = 0.5

@@ -23,6 +23,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+# multi-model endpoints (serve.multi_model); here so the CLI can name them without loading it
+MULTI_MODEL_VARIABLE = "SAGEMAKER_MULTI_MODEL"
+SOURCE_VARIABLE = "BYOA_MULTI_MODEL_SOURCE"
+
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 8080

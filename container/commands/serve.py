@@ -26,8 +26,8 @@ from container.commands import UsageError
 from container.commands.image_options import add_image_arguments
 from container.commands.image_serving import serve_in_container, with_container_server
 from serve import client
-from serve.multi_model import MULTI_MODEL_VARIABLE, SOURCE_VARIABLE
 from serve.process import ServerProcess, ServerStartError, local_server_command
+from serve.settings import MULTI_MODEL_VARIABLE, SOURCE_VARIABLE
 
 CONTENT_TYPES = {
     ".csv": "text/csv", ".json": "application/json", ".jsonl": "application/jsonlines",
