@@ -83,7 +83,7 @@ def numeric_user(user: str) -> tuple[int, int]:
 
 
 def hand_over(folders: Sequence[Path], user: str) -> None:
-    """Make the folders the job writes (model, output, checkpoints) writable by ``user``:
+    """Make the folders the job writes writable by ``user``:
     chown when this process is root, else open them to everyone (a user cannot chown)."""
     uid, gid = numeric_user(user)
     for folder in folders:
@@ -95,9 +95,12 @@ def hand_over(folders: Sequence[Path], user: str) -> None:
 
 
 def writable_folders(layout: JobLayout) -> list[Path]:
-    folders = [layout.base_dir / "model", layout.base_dir / "output"]
-    if layout.checkpoint_dir is not None:
-        folders.append(layout.checkpoint_dir)
+    """The whole job tree, as SageMaker's ``/opt/ml`` is the container's to write (model,
+    output, checkpoints, ``code``), and a checkpoint folder mounted from elsewhere."""
+    folders = [layout.base_dir]
+    checkpoints = layout.checkpoint_dir
+    if checkpoints is not None and not checkpoints.resolve().is_relative_to(layout.base_dir):
+        folders.append(checkpoints)
     return [folder for folder in folders if folder.exists()]
 
 

@@ -37,9 +37,13 @@ else
     echo "[image] no local torch wheel at $TORCH_WHEEL; pip will download torch" >&2
 fi
 
-# Also tagged after the context's content, so tests/docker finds the image of this very source.
-SOURCE_TAG="${TAG%:*}:$("${PYTHON:-python3}" -m container.build_context)"
-echo "[image] docker build -> $TAG and $SOURCE_TAG (base $BASE)"
+# The default build is also tagged after the context's content, so tests/docker finds the image
+# of this very source (a build with extra arguments, e.g. MULTI_MODEL=true, is another image).
+tags=(--tag "$TAG")
+if (( $# == 0 )); then
+    tags+=(--tag "${TAG%:*}:$("${PYTHON:-python3}" -m container.build_context)")
+fi
+echo "[image] docker build ${tags[*]} (base $BASE)"
 start=$(date +%s)
 DOCKER_BUILDKIT=0 docker build \
     --network host \
@@ -47,8 +51,7 @@ DOCKER_BUILDKIT=0 docker build \
     --build-arg BASE_IMAGE="$BASE" \
     --build-arg BUILD_PACKAGES=python3-dev \
     --build-arg TORCH_INDEX_URL= \
-    --tag "$TAG" \
-    --tag "$SOURCE_TAG" \
+    "${tags[@]}" \
     "$@" .
 echo "[image] built $TAG in $(( $(date +%s) - start )) s;" \
     "size $(docker image inspect --format '{{.Size}}' "$TAG" | awk '{printf "%.0f MB", $1/1e6}')"

@@ -162,7 +162,7 @@ def test_a_missing_interface_name_falls_back_to_the_route_to_the_master(
     """SDK v3's local mode writes ``ethwe``; the processes find ``lo``, which reaches algo-1."""
     use_fixture_algorithm(monkeypatch)
     monkeypatch.delenv("GLOO_SOCKET_IFNAME", raising=False)
-    monkeypatch.setenv(launcher.PROCESSES_VARIABLE, "2")
+    monkeypatch.setenv(training_settings.PROCESSES_VARIABLE, "2")
     monkeypatch.setenv(distributed.MASTER_PORT_VARIABLE, str(free_port()))
     monkeypatch.setenv(distributed.HOST_ADDRESSES_VARIABLE, "algo-1=127.0.0.1")
     layout = JobLayout(tmp_path, network_interface="ethwe")

@@ -9,7 +9,7 @@ from algorithm.ensemble import FusedEnsemble, output_space
 from algorithm.network import NetworkConfig, TabularNetwork
 
 
-def _members(config: NetworkConfig, count: int) -> list[TabularNetwork]:
+def trained_members(config: NetworkConfig, count: int) -> list[TabularNetwork]:
     """Networks with non-trivial batch-normalisation statistics, as after training."""
     members = []
     for seed in range(count):
@@ -51,7 +51,7 @@ def test_fused_outputs_equal_the_members_average(
         edges=((-1.0, 0.0, 1.0), (-2.0, -0.5, 0.5, 2.0), ()), cardinalities=cardinalities,
         outputs=outputs, hidden_units=16, depth=depth, dropout=0.2, embedding_dim=4,
     )  # fmt: skip
-    networks = _members(config, members)
+    networks = trained_members(config, members)
     numeric, categorical = _inputs(50, 3, cardinalities)
     with torch.inference_mode():
         expected = torch.stack(
@@ -66,7 +66,7 @@ def test_fused_outputs_equal_the_members_average(
 
 def test_a_network_without_any_input_column_still_scores() -> None:
     config = NetworkConfig((), (), 1, 8, 2, 0.0, 4)
-    networks = _members(config, 2)
+    networks = trained_members(config, 2)
     numeric, categorical = torch.zeros(3, 0), torch.zeros(3, 0, dtype=torch.int32)
     with torch.inference_mode():
         expected = torch.stack(

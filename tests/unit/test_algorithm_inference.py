@@ -17,30 +17,14 @@ from algorithm.ensemble import FusedEnsemble
 from algorithm.features import LOOKUP_ROWS, CategoryLookup, FeatureTransform, category_codes
 from algorithm.inference import predict_fn
 from algorithm.model_files import TrainedModel
-from algorithm.network import NetworkConfig, TabularNetwork
+from algorithm.network import NetworkConfig
 from algorithm.prediction import SMALL_BATCH_ROWS
 from serve.errors import BadRequest
 from serve.records import Records
+from tests.unit.test_algorithm_ensemble import trained_members
 
 SIZES = (1, 7, LOOKUP_ROWS + 1, SMALL_BATCH_ROWS + 1, 700)
 JOBS = ("admin.", "blue-collar", "services", "technician", "unknown")
-
-
-def _trained_members(config: NetworkConfig, count: int) -> list[TabularNetwork]:
-    """Networks with non-trivial batch-normalisation statistics, as after training."""
-    members = []
-    for seed in range(count):
-        torch.manual_seed(seed)
-        network = TabularNetwork(config)
-        for module in network.modules():
-            if isinstance(module, torch.nn.BatchNorm1d):
-                assert module.running_mean is not None and module.running_var is not None
-                module.running_mean.normal_()
-                module.running_var.uniform_(0.5, 2.0)
-                module.weight.data.normal_()
-                module.bias.data.normal_()
-        members.append(network.eval())
-    return members
 
 
 def _training_frame(objective: str) -> pd.DataFrame:
@@ -64,7 +48,7 @@ def _training_frame(objective: str) -> pd.DataFrame:
 def _model(objective: str, members: int = 3) -> TrainedModel:
     transform, target, _, _ = fit_frame(_training_frame(objective), "y", objective, bins=8)
     config = NetworkConfig(transform.edges, transform.cardinalities, target.outputs, 24, 2, 0.0, 4)
-    networks = _trained_members(config, members)
+    networks = trained_members(config, members)
     model = TrainedModel(
         transform, target, config, networks, 0.4, FusedEnsemble(networks, objective)
     )
@@ -187,7 +171,7 @@ def test_narrow_bins_are_encoded_as_torch_encodes_them() -> None:
     ``x * scale + offset`` once, as torch's fused multiply-add does, or the slot moves."""
     edges = ((999.99, 1000.0, 1000.01), (-1.0, 0.5, 3.0))
     config = NetworkConfig(edges, (4,), 1, 16, 2, 0.0, 4)
-    fused = FusedEnsemble(_trained_members(config, 2), "binary")
+    fused = FusedEnsemble(trained_members(config, 2), "binary")
     generator = np.random.default_rng(0)
     numeric = generator.uniform(999.98, 1000.02, (200, 2)).astype(np.float32)
     numeric[::7, 1] = np.nan
@@ -199,7 +183,7 @@ def test_narrow_bins_are_encoded_as_torch_encodes_them() -> None:
 
 
 def test_a_network_without_input_columns_scores_on_the_small_path() -> None:
-    fused = FusedEnsemble(_trained_members(NetworkConfig((), (), 1, 8, 2, 0.0, 4), 2), "binary")
+    fused = FusedEnsemble(trained_members(NetworkConfig((), (), 1, 8, 2, 0.0, 4), 2), "binary")
     numeric, categorical = np.zeros((3, 0), np.float32), np.zeros((3, 0), np.int32)
     with torch.inference_mode():
         expected = fused(torch.from_numpy(numeric), torch.from_numpy(categorical))
