@@ -6,11 +6,11 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from container.commands import UsageError, demo, marketplace, serve, train
+from container.commands import UsageError, demo, marketplace, new, serve, train
 from container.errors import ConfigError
 
 Handler = Callable[[argparse.Namespace], int]
-COMMAND_MODULES = (train, demo, marketplace, serve)
+COMMAND_MODULES = (train, demo, new, marketplace, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
