@@ -29,3 +29,21 @@ class NotAcceptable(InferenceError):
 
 class PayloadTooLarge(InferenceError):
     status_code = 413
+
+
+class ModelNotLoaded(InferenceError):
+    """Multi-model endpoints: the named model, or its ``url``, does not exist."""
+
+    status_code = 404
+
+
+class ModelConflict(InferenceError):
+    """Multi-model endpoints: a model of that name is loaded already."""
+
+    status_code = 409
+
+
+class InsufficientStorage(InferenceError):
+    """Multi-model endpoints: the model alone does not fit the memory budget."""
+
+    status_code = 507

@@ -54,7 +54,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from serve.errors import BadRequest, InferenceError
+from serve.errors import (
+    BadRequest,
+    InferenceError,
+    InsufficientStorage,
+    ModelConflict,
+    ModelNotLoaded,
+)
 from serve.model_registry import AlreadyLoaded, Entry, Registry, TooLarge, page
 from serve.service import InferenceService
 from serve.settings import MULTI_MODEL_VARIABLE, SOURCE_VARIABLE, _boolean, _integer
@@ -65,18 +71,6 @@ MEMORY_VARIABLE = "BYOA_MULTI_MODEL_MEMORY_MB"
 DEFAULT_PAGE = 100
 MAX_PAGE = 1000
 MEMORY_SHARE = 0.5
-
-
-class ModelNotLoaded(InferenceError):
-    status_code = 404
-
-
-class ModelConflict(InferenceError):
-    status_code = 409
-
-
-class InsufficientStorage(InferenceError):
-    status_code = 507
 
 
 @dataclass(frozen=True)

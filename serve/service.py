@@ -149,22 +149,22 @@ def _verbose(media: MediaType, context: RequestContext) -> bool:
 
 
 def _check_one_per_record(prediction: Any, data: Any) -> None:
-    expected = len(data) if hasattr(data, "__len__") else None
     produced = len(as_predictions(prediction))
-    if expected is not None and produced != expected:
-        raise InferenceError(
-            f"predict_fn returned {produced} predictions for {expected} records; line-aligned "
-            "output needs exactly one per record"
-        )
+    _check_count(produced, data, f"predict_fn returned {produced} predictions")
 
 
 def _check_one_line_per_record(body: bytes, data: Any) -> None:
-    expected = len(data) if hasattr(data, "__len__") else None
     lines = body.count(b"\n") + (0 if not body or body.endswith(b"\n") else 1)
-    if expected is not None and lines != expected:
+    hint = " (return None to use the default encoder)"
+    _check_count(lines, data, f"output_fn answered {lines} lines", hint)
+
+
+def _check_count(count: int, data: Any, what: str, hint: str = "") -> None:
+    """Line-aligned output (CSV, JSON Lines) holds exactly one answer per input record."""
+    expected = len(data) if hasattr(data, "__len__") else None
+    if expected is not None and count != expected:
         raise InferenceError(
-            f"output_fn answered {lines} lines for {expected} records; a line-aligned type "
-            "needs exactly one line per record (return None to use the default encoder)"
+            f"{what} for {expected} records; line-aligned output needs exactly one per record{hint}"
         )
 
 

@@ -36,7 +36,7 @@ sys.path.insert(0, str(HERE.parent.parent))
 
 from bench_serve import free_port, synthetic_rows, train_model  # noqa: E402
 from load import PingProbe  # noqa: E402
-from stacks import Stack, cold_start, start_byoa  # noqa: E402
+from stacks import Stack, cold_start, parent_pids, start_byoa  # noqa: E402
 
 CLIENTS = 16
 MISBEHAVING = 48
@@ -235,14 +235,8 @@ def client_connections(pid: int, port: int) -> int:
 
 def _children() -> dict[int, list[int]]:
     tree: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parent = int(stat.rsplit(")", 1)[1].split()[1])
-            tree.setdefault(parent, []).append(int(entry.name))
+    for pid, parent in parent_pids().items():
+        tree.setdefault(parent, []).append(pid)
     return tree
 
 

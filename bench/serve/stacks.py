@@ -119,7 +119,8 @@ def tree_pss_mb(stack: Stack) -> float:
     return sum(_pss_kb(pid) for pid in _descendants(roots)) / 1024
 
 
-def _descendants(roots: set[int]) -> set[int]:
+def parent_pids() -> dict[int, int]:
+    """Every live process's parent, from ``/proc/*/stat``."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -128,6 +129,11 @@ def _descendants(roots: set[int]) -> set[int]:
             except OSError:
                 continue
             parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return parents
+
+
+def _descendants(roots: set[int]) -> set[int]:
+    parents = parent_pids()
     found = set(roots)
     changed = True
     while changed:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 import requests
 
@@ -94,8 +95,7 @@ def test_serving_workers_never_import_torch(ridge_server: ServerProcess) -> None
 
 
 def _descendants(pid: int) -> list[int]:
-    children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    return children + [d for c in children for d in _descendants(c)]
+    return [child.pid for child in psutil.Process(pid).children(recursive=True)]
 
 
 def _csv(features: np.ndarray) -> bytes:
