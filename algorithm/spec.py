@@ -37,7 +37,9 @@ HYPERPARAMETERS = (
     ),
     integer("epochs", "Passes over the training data; the one-cycle schedule spans them all.",
             8, 1, 1000, tunable=True),
-    integer("batch_size", "Rows per gradient step.", 1024, 16, 65536, tunable=True),
+    integer("batch_size", "Most rows per gradient step. A training set under 100 x "
+            "batch_size rows takes steps of a hundredth of its rows (at least 256), so that "
+            "an epoch is about 100 steps.", 1024, 16, 65536, tunable=True),
     continuous("learning_rate", "Peak learning rate of AdamW's one-cycle schedule.",
                1.2e-2, 1e-5, 1.0, tunable=True),
     continuous("weight_decay", "AdamW's decoupled weight decay.", 0.0, 0.0, 1.0, tunable=True),

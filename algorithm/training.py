@@ -44,6 +44,8 @@ from byoa import (
 log = logging.getLogger(__name__)
 
 TRAIN_METRIC_ROWS = 4_096
+STEPS_PER_EPOCH = 100  # what the batch size aims at on data sets under 100 x batch_size rows
+SMALLEST_STEP_ROWS = 256
 
 
 @dataclass(frozen=True)
@@ -375,11 +377,18 @@ def _batches_of(session: Session, state: MemberState) -> tuple[torch.Tensor, ...
 
 
 def _batch_size(session: Session, rows: int) -> int:
-    """Each of the job's processes takes its share of ``batch_size`` rows per step."""
-    share = math.ceil(
-        session.job.hyperparameters.get_int("batch_size") / session.job.cluster.world_size
-    )
-    return min(share, max(rows, 1))
+    """Each of the job's processes takes its share of the rows of one step (``rows`` is this
+    process's count, the same on every rank)."""
+    world_size = session.job.cluster.world_size
+    step = step_rows(session.job.hyperparameters.get_int("batch_size"), rows * world_size)
+    return min(math.ceil(step / world_size), max(rows, 1))
+
+
+def step_rows(batch_size: int, rows: int) -> int:
+    """Rows per gradient step: ``batch_size`` at most, but a smaller data set takes smaller
+    steps, about ``STEPS_PER_EPOCH`` of them per epoch, none under ``SMALLEST_STEP_ROWS`` rows
+    (a larger ``batch_size`` would give a small data set only a handful of steps in all)."""
+    return min(batch_size, max(SMALLEST_STEP_ROWS, rows // STEPS_PER_EPOCH))
 
 
 def _distribution(session: Session) -> str:

@@ -323,7 +323,8 @@ class Verdict:
     metric: str
     ours: float
     best: float
-    time_ratio: float | None
+    time_ratio: float | None  # the whole train process
+    inner_ratio: float | None  # the fit inside it
 
     @property
     def gap(self) -> float:
@@ -349,7 +350,12 @@ def verdict(prepared: Prepared, scores: dict[str, Scores]) -> Verdict | None:
     pick = max if metric == "auc" else min
     reference = _reference_seconds(scores)
     ratio = statistics.median(ours.seconds) / reference if reference else None
-    return Verdict(metric, ours.mean(metric), pick(s.mean(metric) for s in others), ratio)
+    inner = (
+        statistics.median(ours.inner_seconds) / reference
+        if reference and ours.inner_seconds else None
+    )  # fmt: skip
+    best = pick(s.mean(metric) for s in others)
+    return Verdict(metric, ours.mean(metric), best, ratio, inner)
 
 
 def print_summary(
@@ -359,7 +365,7 @@ def print_summary(
           f"{'; byoa hyperparameters ' + str(extra) if extra else ''}")  # fmt: skip
     print(
         f"{'task':<26}{'metric':>8}{'byoa':>9}{'best GBDT':>10}{'gap':>9}{'goal':>6}"
-        f"{'fit x XGB':>10}{'<= 10x':>7}"
+        f"{'fit x XGB':>10}{'<= 10x':>7}{'inside x XGB':>13}"
     )
     aucs: list[tuple[float, float]] = []
     for prepared, scores in results:
@@ -374,6 +380,7 @@ def print_summary(
             f"{prepared.task.name:<26}{found.metric:>8}{found.ours:>9.4f}{found.best:>10.4f}"
             f"{gap:>9}{'yes' if found.met else 'NO':>6}"
             + (f"{ratio:>10.1f}{'yes' if ratio <= TIME_GOAL else 'NO':>7}" if ratio else "")
+            + (f"{found.inner_ratio:>13.1f}" if found.inner_ratio else "")
         )
     if aucs:
         ours, best = np.array(aucs).T
