@@ -101,7 +101,7 @@ bench-async:
 ## bench-quality: byoa-tabular vs XGBoost and HistGradientBoosting on bank and the panel (needs .[bench])
 bench-quality:
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python bench/quality/bench_quality.py --seeds 3
+	$(BIN)/python bench/quality/bench_quality.py
 	$(BIN)/python bench/quality/bench_panel.py --seeds 3
 
 ## bench-memory: peak RSS and time of training on 1,000,000 rows x 60 columns (synthetic)
