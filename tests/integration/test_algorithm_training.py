@@ -7,6 +7,7 @@ predictions go through ``model_fn``/``predict_fn`` on records as the server deco
 from __future__ import annotations
 
 import json
+import math
 import re
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
@@ -219,3 +220,23 @@ def test_checkpoints_are_written_only_when_the_job_has_a_checkpoint_config(
     result = run_train(layout)
     assert result.returncode == 0, result.stderr[-3000:]
     assert len(list(kept.glob("checkpoint-*.pt"))) >= 1
+
+
+def test_a_small_data_set_takes_steps_of_256_rows_under_the_default_batch_size(
+    tmp_path: Path,
+) -> None:
+    """3,000 rows: each member fits on 2,700 of them (nine folds of ten), so steps of 256 rows
+    make 11 an epoch, where the default batch_size of 1,024 alone would make 3."""
+    frame = synthetic(3000)
+    frame["y"] = np.where(frame.pop("score") > 0, "yes", "no")
+    data = tmp_path / "train.csv"
+    frame.to_csv(data, index=False)
+    hyperparameters = {"label": "y", "epochs": "1", "ensemble_size": "1", "hidden_units": "16"}
+    checkpoints = tmp_path / "checkpoints"
+    layout = JobLayout(tmp_path / "job", checkpoint_dir=checkpoints)
+    layout.create([ChannelInput("train", data)], hyperparameters)
+    result = run_train(layout)
+    assert result.returncode == 0, result.stderr[-3000:]
+    newest = max(checkpoints.glob("checkpoint-*.pt"), key=lambda path: path.stat().st_mtime)
+    saved = torch.load(newest, map_location="cpu", weights_only=True)
+    assert saved["state"]["member_state"]["optimizer"]["steps"] == math.ceil(2700 / 256)
