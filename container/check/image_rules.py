@@ -65,7 +65,7 @@ def entrypoint_rule(details: dict[str, Any]) -> Finding:
     if entrypoint[0] in SHELLS and "-c" in entrypoint[1:3]:
         return failed(
             "image.entrypoint", f"shell form {json.dumps(entrypoint)}: PID 1 is a shell, which "
-            "drops the train/serve argument and does not pass SIGTERM on",
+            "gets train/serve only as $0 (or not at all) and does not pass SIGTERM on",
             'use the exec form: ENTRYPOINT ["/path/to/program"]',
         )  # fmt: skip
     return passed("image.entrypoint", f"exec form {json.dumps(entrypoint)}")

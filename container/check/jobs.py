@@ -35,6 +35,8 @@ from container.failure import read_failure_reason
 from container.local_tree import ChannelInput, JobLayout
 
 TRAINING_TIMEOUT_SECONDS = 1800.0
+CLEANUP_GRACE_SECONDS = 5
+"""A server the rules are done with is stopped with this grace (stop.serving times its own)."""
 NON_ROOT = "1000:1000"
 
 
@@ -182,7 +184,7 @@ def serving(
         finally:
             client.close()
     finally:
-        container.stop()
+        container.stop(CLEANUP_GRACE_SECONDS)
 
 
 def with_network(options: ContainerOptions, network: str) -> ContainerOptions:

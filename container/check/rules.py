@@ -94,6 +94,15 @@ RULES = (
 RULES_BY_ID = {rule.id: rule for rule in RULES}
 
 
+def markdown_table() -> str:
+    """The README's table of rules (``python -m container.check.rules`` prints it)."""
+    lines = ["| rule | what is checked | source |", "|---|---|---|"]
+    for rule in RULES:
+        source = f"**{OWN}**" if rule.own else f"[AWS]({rule.source})"
+        lines.append(f"| `{rule.id}` | {rule.description} | {source} |")
+    return "\n".join(lines) + "\n"
+
+
 @dataclass(frozen=True)
 class Finding:
     rule: Rule
@@ -173,3 +182,7 @@ class Report:
             "findings": [f.as_json() for f in ordered],
         }
         return json.dumps(document, indent=2) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")

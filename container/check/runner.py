@@ -6,6 +6,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from container.check.subject import Subject
 from container.docker_runner import ContainerError, ContainerOptions
 
 Progress = Callable[[str], None]
+SIDE_RUNS_AT_ONCE = 2
 
 
 def _quiet(_line: str) -> None:
@@ -59,8 +61,7 @@ class Check:
         serving_needs_network = self._hosting(training)
         self.add(job_rules.network_rule(training, serving_needs_network))
         run_options = replace(training.options, limits=())
-        self._stops(run_options)
-        self._hardening(training, run_options, image_rules.labels(details))
+        self._side_runs(training, run_options, image_rules.labels(details))
         self.report.seconds = time.monotonic() - started
         return self.report
 
@@ -112,30 +113,35 @@ class Check:
             if self.wanted(rule_id):
                 self.add(_guarded(rule_id, rule))
 
-    def _stops(self, options: ContainerOptions) -> None:
-        if self.wanted("stop.training"):
-            self.add(stop_rules.training_stop_rule(self.subject, self.work / "stop", options))
-        if self.wanted("stop.failure-file"):
-            self.add(stop_rules.failure_file_rule(self.subject, self.work / "broken", options))
-
-    def _hardening(
+    def _side_runs(
         self,
         training: job_rules.ProfileTraining,
         options: ContainerOptions,
         labels: dict[str, str],
     ) -> None:
-        rule_ids = ("image.non-root", "image.read-only", "image.labels")
+        """Stops, non-root, read-only and labels: independent containers, two at a time (after
+        the hosting rules, so nothing competes with the timed /ping)."""
+        subject, work, model = self.subject, self.work, training.run.model_dir
+        runs: dict[str, Callable[[], Finding]] = {
+            "stop.training": lambda: stop_rules.training_stop_rule(subject, work / "stop", options),
+            "stop.failure-file":
+                lambda: stop_rules.failure_file_rule(subject, work / "broken", options),
+            "image.non-root":
+                lambda: hardening_rules.non_root_rule(subject, work / "non-root", model, options),
+            "image.read-only":
+                lambda: hardening_rules.read_only_rule(subject, work / "read-only", model, options),
+            "image.labels":
+                lambda: hardening_rules.labels_rule(labels, work / "labels", model, options),
+        }  # fmt: skip
+        needs_model = ("image.non-root", "image.read-only", "image.labels")
         if not training.run.wrote_model:
-            self.add(*(skipped(r, "no model: profile.training failed") for r in rule_ids))
-            return
-        model = training.run.model_dir
-        subject, work = self.subject, self.work
-        if self.wanted("image.non-root"):
-            self.add(hardening_rules.non_root_rule(subject, work / "non-root", model, options))
-        if self.wanted("image.read-only"):
-            self.add(hardening_rules.read_only_rule(subject, work / "read-only", model, options))
-        if self.wanted("image.labels"):
-            self.add(hardening_rules.labels_rule(labels, work / "labels", model, options))
+            self.add(*(skipped(r, "no model: profile.training failed") for r in needs_model))
+            runs = {r: run for r, run in runs.items() if r not in needs_model}
+        wanted = {r: run for r, run in runs.items() if self.wanted(r)}
+        with ThreadPoolExecutor(SIDE_RUNS_AT_ONCE) as pool:
+            futures = {pool.submit(run): r for r, run in wanted.items()}
+            for future in as_completed(futures):
+                self.add(future.result())
 
 
 def _guarded(rule_id: str, rule: Callable[[], Finding]) -> Finding:
