@@ -85,6 +85,18 @@ class Subject:
     def transform_instance_type(self) -> str:
         return str(self.transform.get("TransformResources", {}).get("InstanceType", ""))
 
+    def validate(self) -> Subject:
+        """Fail before any container starts when the request or the data cannot be run."""
+        if not self.training or "InputDataConfig" not in self.training:
+            raise ConfigError("the validation profile has no TrainingJobDefinition with channels")
+        missing = [f"{name}/" for name, path in self.channels.items() if not path.is_dir()]
+        if missing:
+            raise ConfigError(
+                f"data folder {self.data} lacks the profile's channel folder(s) "
+                f"{', '.join(missing)}"
+            )
+        return self
+
     def inference_files(self) -> list[Path]:
         folder = self.data / INFERENCE
         if not folder.is_dir():
@@ -109,8 +121,8 @@ def load_subject(image: str, request_file: Path | None, data: Path | None) -> Su
             raise ConfigError(message) from error
         if data is None:
             raise ConfigError("--request needs --data DIR: one folder per channel + inference/")
-        return Subject(image, request, data)
-    return _derived(image, data)
+        return Subject(image, request, data).validate()
+    return _derived(image, data).validate()
 
 
 def _derived(image: str, data: Path | None) -> Subject:

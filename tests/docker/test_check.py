@@ -83,11 +83,6 @@ def test_every_rule_is_reported_once_with_its_source(good: CheckRun) -> None:
     assert all(f["source"] and f["evidence"] for f in good.report["findings"])
 
 
-def test_the_check_takes_under_three_minutes(good: CheckRun) -> None:
-    """The issue's budget for the bundled algorithm on 2 cores (a generous, stated limit)."""
-    assert good.report["seconds"] < 180, good.report["seconds"]
-
-
 @pytest.fixture
 def broken_image(request: pytest.FixtureRequest, image: str) -> Iterator[str]:
     name = request.param

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,7 @@ from container.check.bodies import body_for, npy_bytes
 from container.check.instances import instance_resources
 from container.check.rules import RULES, Report, Status, failed, markdown_table, passed
 from container.check.subject import load_subject
+from container.errors import ConfigError
 from tests.conftest import REPO_ROOT
 
 START, END = "<!-- check-rules:start -->\n", "<!-- check-rules:end -->"
@@ -107,12 +110,31 @@ def test_the_derived_request_comes_from_the_installed_algorithm(
     assert subject.transform["TransformInput"]["SplitType"] == "Line"
 
 
-def test_a_request_file_needs_a_data_folder(tmp_path: Path) -> None:
+def test_a_request_file_is_read_as_the_derived_one(tmp_path: Path) -> None:
+    """The request `byoa marketplace spec` prints, given back with --request, is the same job."""
+    printed = subprocess.run(
+        [sys.executable, "-m", "container.cli", "marketplace", "spec", "--image", "img:1"],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+    )  # fmt: skip
     request = tmp_path / "request.json"
-    request.write_text(json.dumps({"ValidationSpecification": {"ValidationProfiles": [{}]}}))
-    with pytest.raises(Exception, match="--data"):
+    request.write_text(printed.stdout)
+    sample = REPO_ROOT / "algorithm" / "sample"
+    with pytest.raises(ConfigError, match="--data"):
         load_subject("img:1", request, None)
-    assert load_subject("img:1", request, tmp_path).data == tmp_path
+    given = load_subject("img:1", request, sample)
+    derived = load_subject("img:1", None, sample)
+    assert given.channels == derived.channels
+    for key in ("ContentType", "SplitType", "CompressionType"):
+        assert given.transform["TransformInput"][key] == derived.transform["TransformInput"][key]
+    assert given.hyperparameters == derived.hyperparameters
+    assert given.response_types == derived.response_types
+
+
+def test_a_data_folder_without_the_profile_channels_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "inference").mkdir()
+    (tmp_path / "inference" / "rows.csv").write_text("1,2\n")
+    with pytest.raises(ConfigError):
+        load_subject("img:1", None, tmp_path)
 
 
 def test_readme_lists_every_rule_with_its_source() -> None:
