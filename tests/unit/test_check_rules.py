@@ -17,6 +17,7 @@ from container.check.bodies import body_for, npy_bytes
 from container.check.instances import instance_resources
 from container.check.rules import RULES, Report, Status, failed, markdown_table, passed
 from container.check.subject import load_subject
+from container.docker_runner import ContainerOptions
 from container.errors import ConfigError
 from tests.conftest import REPO_ROOT
 
@@ -142,3 +143,11 @@ def test_readme_lists_every_rule_with_its_source() -> None:
     table = readme.split(START, 1)[1].split(END, 1)[0]
     assert table == markdown_table(), "stale README rule table: python -m container.check.rules"
     assert len(RULES) == len({rule.id for rule in RULES})
+
+
+def test_instance_limits_reach_docker_run() -> None:
+    resources = instance_resources("ml.m5.large")
+    assert resources is not None
+    options = ContainerOptions("img:1", limits=resources.docker_arguments())
+    arguments = options.run_arguments("name")
+    assert arguments[-4:] == ["--cpus", "2", "--memory", "8192m"]
