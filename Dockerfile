@@ -21,9 +21,10 @@ ARG MULTI_MODEL=false
 # ---- build: compilers for sagemaker-training's C extension, a venv with everything ----
 FROM ${BASE_IMAGE} AS build
 ARG PYTHON=python3
+# The folder that holds the algorithm (any folder of the build context; see .dockerignore).
+ARG ALGORITHM=algorithm
 ARG RUNTIME_PACKAGES=""
 ARG BUILD_PACKAGES=""
-ARG TORCH_VERSION=2.13.0
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -38,19 +39,35 @@ RUN apt-get update \
 RUN ${PYTHON} -m venv /opt/venv
 ENV PATH=/opt/venv/bin:${PATH}
 
-# Torch first, in its own layer: the CPU build unless TORCH_INDEX_URL names another.
-# wheels/ holds optional local wheels (offline builds put the torch CPU wheel there).
-COPY wheels/ /tmp/wheels/
-# (torch is pinned; hadolint reads the optional --extra-index-url expansion as a package.)
-# hadolint ignore=DL3013
-RUN pip install --find-links /tmp/wheels \
-        ${TORCH_INDEX_URL:+--extra-index-url "${TORCH_INDEX_URL}"} "torch==${TORCH_VERSION}"
-
-# Dependencies next (cached while only the code changes), then the code itself.
+# The toolkit's dependencies first (cached while only the code changes), less what
+# sagemaker-training requires but byoa never calls: SciPy (its RecordIO and sparse encoders),
+# gevent and paramiko (its MPI runner), about 150 MB. byoa uses its environment module only
+# (the SM_* variables). An algorithm that needs one of them lists it in its requirements.
 # (README.md is the package's long description; an empty one stands in if a seller drops it.)
 COPY pyproject.toml README.m[d] /src/
-RUN touch /src/README.md && pip install /src/
-COPY algorithm /src/algorithm
+RUN touch /src/README.md && pip install /src/ \
+    && pip uninstall --yes --quiet scipy gevent greenlet zope.event zope.interface paramiko \
+        invoke bcrypt pynacl cryptography cffi pycparser \
+    && python -c "from sagemaker_training import environment"
+
+# The algorithm's own dependencies next, in their own layer: ${ALGORITHM}/requirements.txt
+# when it has one (torch for the bundled algorithm: the CPU build unless TORCH_INDEX_URL names
+# another index). An algorithm without torch gets none. wheels/ holds optional local wheels
+# (offline builds put the torch CPU wheel there).
+COPY wheels/ /tmp/wheels/
+# (pyproject.toml only makes the copy match something when the algorithm has no requirements.)
+COPY ${ALGORITHM}/requirements.tx[t] pyproject.toml /tmp/algorithm/
+# (hadolint reads the optional --extra-index-url expansion as a package.)
+# hadolint ignore=DL3013
+RUN if [ -f /tmp/algorithm/requirements.txt ]; then \
+        pip install --find-links /tmp/wheels \
+            ${TORCH_INDEX_URL:+--extra-index-url "${TORCH_INDEX_URL}"} \
+            -r /tmp/algorithm/requirements.txt; \
+    fi
+
+# Then the code. ${ALGORITHM} becomes the image's `algorithm` package, so an algorithm in any
+# folder of the build context builds without being moved.
+COPY ${ALGORITHM} /src/algorithm
 COPY byoa /src/byoa
 COPY container /src/container
 COPY serve /src/serve
@@ -58,13 +75,18 @@ RUN pip install --no-deps --force-reinstall /src/ \
     && python -c "import algorithm, byoa, container.train, serve.server" \
     && byoa-entrypoint --help >/dev/null
 
-# Never used at run time (the runtime stage has no compiler either): the wheels' test suites,
-# torch's C++ headers and its C++ test binaries. torch_shm_manager stays (tensor sharing).
+# Never used at run time (the runtime stage has no compiler either): pip and setuptools, the
+# wheels' test suites, torch's C++ headers and its C++ test binaries (torch_shm_manager stays:
+# tensor sharing).
 RUN site="$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
     && rm -rf "${site}/torch/test" "${site}/torch/include" "${site}/pandas/tests" \
-    && find "${site}/torch/bin" -mindepth 1 -maxdepth 1 ! -name torch_shm_manager -exec rm -rf {} + \
-    && find "${site}/numpy" "${site}/scipy" -depth -type d -name tests -exec rm -rf {} + \
-    && python -c "import torch, pandas, scipy.stats; print(torch.ones(3) @ torch.ones(3))"
+    && if [ -d "${site}/torch/bin" ]; then \
+        find "${site}/torch/bin" -mindepth 1 -maxdepth 1 ! -name torch_shm_manager -exec rm -rf {} +; \
+    fi \
+    && find "${site}" -depth -type d -path "*/numpy/*" -name tests -exec rm -rf {} + \
+    && find "${site}" -depth -type d -path "*/scipy/*" -name tests -exec rm -rf {} + \
+    && python -m pip uninstall --yes --quiet pip setuptools \
+    && python -c "import algorithm, pandas, container.train, serve.server"
 
 # ---- runtime: the same base, the venv, nothing else ----
 FROM ${BASE_IMAGE} AS runtime

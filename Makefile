@@ -12,13 +12,16 @@ setup-system:
 
 ## setup: the virtual environment with byoa and its test/lint tools (again only when
 ## pyproject.toml changed)
+## (the toolkit and, from $(ALGORITHM)/requirements.txt, the algorithm's own dependencies)
+ALGORITHM ?= algorithm
+REQUIREMENTS := $(wildcard $(ALGORITHM)/requirements.txt)
 STAMP := $(VENV)/.installed
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(REQUIREMENTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lint]' $(addprefix -r ,$(REQUIREMENTS))
 	touch $@
 
 ## setup-sdk: the SageMaker Python SDK v3 in its own environment (.venv-sdk) for

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Build the algorithm image for linux/amd64 and push it to Amazon ECR in your account.
 #
-#   ./build_and_push.sh [options] REPOSITORY VERSION_TAG
+#   ./build_and_push.sh [options] [REPOSITORY] VERSION_TAG
+#
+# REPOSITORY defaults to the installed algorithm's spec name (BYOA_ALGORITHM, default
+# algorithm: its SPEC.name, e.g. byoa-tabular), read with PYTHON (default python3).
 #
 # SageMaker and AWS Marketplace rules this follows: the image is linux/amd64 with a plain
 # Docker v2 manifest (no provenance/SBOM attestations, which turn it into an OCI index that
@@ -84,10 +87,25 @@ parse_arguments() {
         esac
         shift
     done
-    ((${#positional[@]} == 2)) || usage
     [[ -n "$registry" ]] && custom_registry=true
-    repository="${positional[0]}"
-    tag="${positional[1]}"
+    case ${#positional[@]} in
+        2) repository="${positional[0]}"; tag="${positional[1]}" ;;
+        1)
+            repository="$(spec_name)"
+            tag="${positional[0]}"
+            note "repository $repository: the algorithm's spec name"
+            ;;
+        *) usage ;;
+    esac
+}
+
+# The installed algorithm's SPEC.name, the repository when none is given.
+spec_name() {
+    local name
+    name="$(cd "$SCRIPT_DIR" && "${PYTHON:-python3}" -c \
+        'from container.plugin import load_algorithm; print(load_algorithm().spec.name)')" ||
+        die "no REPOSITORY given and the algorithm's spec name could not be read (with ${PYTHON:-python3}); give REPOSITORY"
+    echo "$name"
 }
 
 check_names() {

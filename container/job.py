@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,10 +72,18 @@ class TrainingJob:
         return self.channels.get(name)
 
 
+def torch_installed() -> bool:
+    """Whether torch can be imported here (an algorithm without torch gets an image without it)."""
+    return importlib.util.find_spec("torch") is not None
+
+
 def gpu_count(declared: int | None) -> int:
-    """``declared`` (``SM_NUM_GPUS``, SageMaker's convention) when set, else what torch sees."""
+    """``declared`` (``SM_NUM_GPUS``, SageMaker's convention) when set, else what torch sees
+    (0 without torch)."""
     if declared is not None:
         return declared
+    if not torch_installed():
+        return 0
     import torch
 
     return torch.cuda.device_count()

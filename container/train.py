@@ -13,16 +13,16 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 
 from container import launcher
 from container.channels import ChannelReader
-from container.distributed import process_group, release_group_holders
 from container.environment import ChannelConfig, base_dir_from_environment, failure_file
 from container.errors import ConfigError, TrainingError
 from container.failure import write_failure
 from container.hints import did_you_mean
 from container.hyperparameters import parse_hyperparameters
-from container.job import Cluster, TrainingJob, gpu_count
+from container.job import Cluster, TrainingJob, gpu_count, torch_installed
 from container.logs import configure_logging
 from container.metrics import MetricLogger
 from container.pipe import PipeChannel
@@ -57,7 +57,9 @@ def main() -> int:
         log.error("Training failed: %s", text.splitlines()[0])
         return EXIT_FAILED
     finally:
-        release_group_holders()
+        distributed = sys.modules.get("container.distributed")  # imported only with torch
+        if distributed is not None:
+            distributed.release_group_holders()
     return EXIT_OK
 
 
@@ -68,7 +70,7 @@ def run(settings: TrainingSettings, stop: StopFlag) -> None:
     for path in (job.model_dir, job.output_data_dir, job.checkpoint_dir):
         path.mkdir(parents=True, exist_ok=True)
     log.info("Training %s on %s", algorithm.spec.name, ", ".join(job.channels))
-    with process_group(job.cluster, settings.distributed):
+    with process_group(job, settings):
         algorithm.train(job)
     if job.cluster.is_master and not any(job.model_dir.iterdir()):
         raise TrainingError(
@@ -81,6 +83,16 @@ def run(settings: TrainingSettings, stop: StopFlag) -> None:
         log.info("Training complete on rank %d; rank 0 writes the model", job.cluster.rank)
     else:
         log.info("Training complete; model in %s", job.model_dir)
+
+
+def process_group(job: TrainingJob, settings: TrainingSettings) -> AbstractContextManager[None]:
+    """torch.distributed's process group around ``train`` when torch is installed; an algorithm
+    without torch gets none (``job.cluster`` still says who its peers are)."""
+    if not torch_installed():
+        return nullcontext()
+    from container import distributed
+
+    return distributed.process_group(job.cluster, settings.distributed)
 
 
 def build_job(settings: TrainingSettings, spec: AlgorithmSpec, stop: StopFlag) -> TrainingJob:
@@ -146,6 +158,8 @@ def worker_processes(settings: TrainingSettings) -> int:
 
 
 def cuda_available() -> bool:
+    if not torch_installed():
+        return False
     import torch
 
     return torch.cuda.is_available()

@@ -19,11 +19,15 @@ import pytest
 from container import bank_data
 from container.local_job import TRAIN_COMMAND, local_environment
 from container.local_tree import ChannelInput, JobLayout
+from container.plugin import ALGORITHM_VARIABLE, algorithm_path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-FAST_HYPERPARAMETERS = {
-    "label": "y", "epochs": "2", "hidden_units": "32", "batch_size": "256", "ensemble_size": "1",
-}  # fmt: skip
+# The toolkit's tests train and serve their own algorithm, never the installed one, so they pass
+# whatever algorithm/ holds; the conformance suite, the Docker tests (the image holds the
+# installed one) and algorithm/tests/ test INSTALLED_ALGORITHM.
+TOOLKIT_ALGORITHM = "tests.fixtures.tabular"
+INSTALLED_ALGORITHM = algorithm_path()
+FAST_HYPERPARAMETERS = {"label": "y", "epochs": "30"}
 
 
 SESSION_MARKER = "BYOA_TEST_SESSION"
@@ -84,6 +88,19 @@ def command_line(process: psutil.Process) -> list[str]:
         return process.cmdline()
     except psutil.Error:
         return ["(gone)"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def toolkit_algorithm() -> Iterator[None]:
+    """Every process the toolkit's tests start, and the CLI run in-process, use
+    :data:`TOOLKIT_ALGORITHM` unless a test names another."""
+    previous = os.environ.get(ALGORITHM_VARIABLE)
+    os.environ[ALGORITHM_VARIABLE] = TOOLKIT_ALGORITHM
+    yield
+    if previous is None:
+        os.environ.pop(ALGORITHM_VARIABLE, None)
+    else:
+        os.environ[ALGORITHM_VARIABLE] = previous
 
 
 @pytest.fixture(scope="session")

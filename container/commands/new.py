@@ -1,9 +1,10 @@
 """``byoa new NAME``: a new algorithm folder that passes the conformance suite as created.
 
 The template is ``examples/ridge`` (numpy only: spec, ``train`` with an optional channel,
-``model_fn``, ``predict_fn``, a JSON ``output_fn``, and a ``sample/`` data set), copied with the
-spec named after the new module. Edit it into your algorithm, then run it with
-``BYOA_ALGORITHM=NAME`` (``make conformance`` checks it), or make it the image's ``algorithm/``.
+``model_fn``, ``predict_fn``, a JSON ``output_fn``, a ``sample/`` data set and its own
+``tests/``, which import it relatively), copied with the spec named after the new module. Edit
+it into your algorithm, then run it with ``BYOA_ALGORITHM=NAME`` (``make conformance`` checks
+it), or make it the image's ``algorithm/``.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ It reads nothing but the algorithm's spec and its ``sample/`` folder, so it runs
 the bundled learner, on ``examples.ridge`` and on a seller's own algorithm: train through the
 real entrypoint (metric lines matched by the generated regexes, a model written), a failure
 file for a broken channel, SIGTERM during training, every sample inference file through the
-real server with every declared response type, and a batch transform by line.
+real server with every declared response type, a batch transform by line, and the
+CreateAlgorithm request (with its validation profile on the sample) against botocore's model.
 """
 
 from __future__ import annotations
@@ -25,13 +26,20 @@ from container.commands.serve import CONTENT_TYPES
 from container.failure import FAILURE_REASON_LIMIT
 from container.local_job import TRAIN_COMMAND, local_environment
 from container.local_tree import JobLayout
+from container.marketplace.algorithm_request import Image, create_algorithm_request
+from container.marketplace.service_model import check_request
+from container.marketplace.validation_data import locations
+from container.marketplace.validation_profile import ValidationSettings, algorithm_validation
 from container.metrics import metric_definitions
-from container.plugin import Algorithm, algorithm_path, load_algorithm
+from container.plugin import Algorithm, load_algorithm
 from serve.process import ServerProcess
-from tests.conftest import REPO_ROOT, make_job, run_train
+from tests.conftest import INSTALLED_ALGORITHM, REPO_ROOT, TOOLKIT_ALGORITHM, make_job, run_train
 from tests.integration.serve_support import running_server
 
-ALGORITHMS = sorted({algorithm_path(), "examples.ridge"})
+# The installed algorithm, the numpy example and the toolkit tests' own (kept conformant too)
+ALGORITHMS = sorted({INSTALLED_ALGORITHM, "examples.ridge", TOOLKIT_ALGORITHM})
+IMAGE = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/conformance:1.0.0"
+ROLE = "arn:aws:iam::111122223333:role/MarketplaceValidation"
 LINE_ALIGNED = ("text/csv", "application/jsonlines")
 
 
@@ -183,3 +191,13 @@ def test_a_batch_transform_by_line_keeps_one_answer_per_record(
     assert done.returncode == 0, done.stderr[-2000:]
     written = (tmp_path / f"{files[0].name}.out").read_bytes()
     assert len(written.splitlines()) == len(files[0].read_bytes().splitlines())
+
+
+def test_the_create_algorithm_request_passes_the_service_model(subject: Subject) -> None:
+    spec = subject.algorithm.spec
+    data = locations(spec, subject.sample, "seller-bucket", "validation")
+    settings = ValidationSettings(ROLE, data, dict(spec.validation_hyperparameters))
+    request = create_algorithm_request(
+        spec, Image(IMAGE, "sha256:" + "ab" * 32), algorithm_validation(spec, settings)
+    )
+    check_request("sagemaker", "CreateAlgorithm", request)

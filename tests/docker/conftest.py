@@ -1,5 +1,9 @@
 """Docker fixtures: the image under test (built once if missing) and a model trained in it.
 
+The image holds the installed algorithm (whatever ``algorithm/`` is), so these tests know it
+only through its spec and its ``sample/``: they train it on the sample with its validation
+hyperparameters and compare what the container answers with the same service in-process.
+
 Without a Docker engine these tests skip locally with a loud reason and FAIL when ``CI=true``:
 CI must never pass by skipping the image.
 """
@@ -15,12 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
-from algorithm import SPEC, model_fn, predict_fn
 from container.build_context import context_tag
+from container.commands.serve import CONTENT_TYPES
 from container.docker_runner import (
     ContainerOptions,
     docker_available,
@@ -29,12 +31,33 @@ from container.docker_runner import (
 )
 from container.local_job import JobResult
 from container.local_tree import JobLayout
-from serve.codecs import csv_codec
-from tests.conftest import FAST_HYPERPARAMETERS, REPO_ROOT, make_job
+from container.plugin import Algorithm, load_algorithm
+from serve.context import RequestContext
+from serve.service import Answer, InferenceService
+from serve.settings import ServerSettings
+from tests.conftest import INSTALLED_ALGORITHM, REPO_ROOT, make_job
 
 # An explicit BYOA_TEST_IMAGE is used as it is; by default, the image of this very source.
 IMAGE = os.environ.get("BYOA_TEST_IMAGE") or f"byoa:{context_tag(REPO_ROOT)}"
-CSV = {"train": "text/csv", "validation": "text/csv"}
+INSTALLED: Algorithm = load_algorithm(INSTALLED_ALGORITHM)
+INFERENCE = "inference"
+
+
+def sample() -> Path:
+    folder = INSTALLED.sample_dir
+    if folder is None:
+        pytest.fail(f"{INSTALLED_ALGORITHM} has no sample/ folder: the Docker tests train on it")
+    return folder
+
+
+def sample_channels() -> dict[str, Path]:
+    declared = {channel.name for channel in INSTALLED.spec.channels}
+    return {p.name: p for p in sorted(sample().iterdir()) if p.name in declared}
+
+
+def channel_types() -> dict[str, str]:
+    spec = INSTALLED.spec
+    return {name: spec.channel(name).content_types[0] for name in sample_channels()}
 
 
 def unavailable(reason: str) -> None:
@@ -75,22 +98,23 @@ def train_job(
     prepare: Callable[[Path], None] | None = None,
     **hyperparameters: str,
 ) -> TrainedJob:
-    """Lay out the job tree (``prepare`` may then adjust it), run ``train`` in a container."""
-    hp = {**FAST_HYPERPARAMETERS, **hyperparameters}
-    layout = make_job(root, channels, hp, CSV)
+    """Lay out the job tree with the installed algorithm's validation hyperparameters (and
+    ``hyperparameters``; ``prepare`` may then adjust it), run ``train`` in a container."""
+    hp = {**INSTALLED.spec.validation_hyperparameters, **hyperparameters}
+    layout = make_job(root, channels, hp, channel_types())
     if prepare is not None:
         prepare(root)
     log = io.StringIO()
-    result = train_in_container(layout, SPEC, options, echo=log)
+    result = train_in_container(layout, INSTALLED.spec, options, echo=log)
     return TrainedJob(layout, result, log.getvalue())
 
 
 @pytest.fixture(scope="session")
-def trained(
-    image: str, small_bank: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
-) -> TrainedJob:
-    """One ``train`` run in a container (root, --network none), shared by the serving tests."""
-    job = train_job(tmp_path_factory.mktemp("docker-train"), small_bank, ContainerOptions(image))
+def trained(image: str, tmp_path_factory: pytest.TempPathFactory) -> TrainedJob:
+    """One ``train`` run in a container (root, --network none) on the installed algorithm's
+    sample, shared by the serving tests."""
+    folder = tmp_path_factory.mktemp("docker-train")
+    job = train_job(folder, sample_channels(), ContainerOptions(image))
     assert job.result.exit_code == 0, job.log[-3000:]
     return job
 
@@ -103,18 +127,42 @@ def extract_model(archive: Path, target: Path) -> Path:
     return target
 
 
+@dataclass(frozen=True)
+class SampleRequest:
+    body: bytes
+    content_type: str
+    records: int  # lines, for a line-per-record type
+
+    @property
+    def accept(self) -> str:
+        """The declared response type the tests ask for: a line-per-record one if any."""
+        offered = INSTALLED.spec.response_content_types
+        return next((t for t in offered if t in LINE_ALIGNED), offered[0])
+
+    @property
+    def line_aligned(self) -> bool:
+        """Whether the answer must hold one line per request line."""
+        return self.content_type in LINE_ALIGNED and self.accept in LINE_ALIGNED
+
+
+LINE_ALIGNED = ("text/csv", "application/jsonlines")
+
+
 @pytest.fixture(scope="session")
-def request_csv(small_bank: dict[str, Path]) -> bytes:
-    """200 validation rows, label dropped, no header: SageMaker's CSV inference convention."""
-    frame = pd.read_csv(small_bank["validation"]).drop(columns=["y"]).iloc[:200]
-    return frame.to_csv(header=False, index=False).encode()
+def sample_request() -> SampleRequest:
+    """The first file of the sample's ``inference/`` folder, as a request of its type."""
+    files = sorted(p for p in (sample() / INFERENCE).iterdir() if p.suffix.lower() in CONTENT_TYPES)
+    if not files:
+        pytest.fail(f"{sample() / INFERENCE} holds no file of a known content type")
+    body = files[0].read_bytes()
+    return SampleRequest(body, CONTENT_TYPES[files[0].suffix.lower()], len(body.splitlines()))
 
 
-def in_process_scores(model_dir: Path, body: bytes) -> np.ndarray:
-    """The container-free path: the same decoder, ``model_fn`` and ``predict_fn``, in-process."""
-    predictions = predict_fn(csv_codec.decode(body, {}), model_fn(model_dir))
-    return np.asarray(predictions.scores, dtype=np.float64)
-
-
-def csv_scores(body: bytes) -> np.ndarray:
-    return np.array([float(line) for line in body.decode().splitlines() if line], dtype=np.float64)
+def in_process_answer(model_dir: Path, request: SampleRequest) -> Answer:
+    """The container-free path: the same service (decoder, ``model_fn``, ``predict_fn``,
+    encoder), in this process."""
+    settings = ServerSettings.from_environment({"BYOA_MODEL_DIR": str(model_dir)})
+    service = InferenceService(INSTALLED, INSTALLED.model_fn(model_dir), settings)
+    context = RequestContext("in-process", content_type=request.content_type,
+                             accept=request.accept)  # fmt: skip
+    return service.invoke(request.body, context)

@@ -5,7 +5,8 @@ the SDK (through ``sagemaker-mlops`` and MLflow) requires gunicorn < 24, the ser
 so the two cannot share one environment. Reads a JSON plan from argv[1], writes what it saw to
 the plan's ``result`` path. Imports nothing from byoa.
 
-    plan: image, workdir, channels {name: folder}, hyperparameters, request (CSV file),
+    plan: image, workdir, channels {name: folder}, hyperparameters, request (a file of
+    content_type, answered as accept),
           transform_input (folder), port (the local endpoint's host port), result (JSON file)
 """
 
@@ -65,7 +66,7 @@ def deploy_and_transform(plan: dict[str, Any], archive: str) -> dict[str, Any]:
     try:
         response = runtime.invoke_endpoint(
             Body=Path(plan["request"]).read_bytes(), EndpointName="byoa-sdk3",
-            ContentType="text/csv", Accept="text/csv",
+            ContentType=plan["content_type"], Accept=plan["accept"],
         )  # fmt: skip
         endpoint = {
             "body": response["Body"].read().decode(),
@@ -83,9 +84,9 @@ def deploy_and_transform(plan: dict[str, Any], archive: str) -> dict[str, Any]:
             TransformInput={
                 "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
                                                 "S3Uri": f"file://{plan['transform_input']}"}},
-                "ContentType": "text/csv", "SplitType": "Line",
+                "ContentType": plan["content_type"], "SplitType": "Line",
             },
-            TransformOutput={"S3OutputPath": f"file://{output}", "Accept": "text/csv",
+            TransformOutput={"S3OutputPath": f"file://{output}", "Accept": plan["accept"],
                              "AssembleWith": "Line"},
             TransformResources={"InstanceType": "local", "InstanceCount": 1},
             # The API's spelling. The local runner takes /execution-parameters' BatchStrategy

@@ -6,10 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
-from tests.conftest import FAST_HYPERPARAMETERS, REPO_ROOT
+from tests.conftest import REPO_ROOT
+from tests.docker.conftest import INSTALLED, SampleRequest, channel_types, sample_channels
 
 pytestmark = pytest.mark.docker
 
@@ -22,27 +22,35 @@ def byoa(*arguments: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_byoa_train_then_transform_with_the_image(
-    image: str, small_bank: dict[str, Path], tmp_path: Path
+    image: str, sample_request: SampleRequest, tmp_path: Path
 ) -> None:
-    hyperparameters = [f"--hp={name}={value}" for name, value in FAST_HYPERPARAMETERS.items()]
-    train = byoa("train", "--image", image, "--channel", f"train={small_bank['train']}",
-                 "--content-type", "train=text/csv", *hyperparameters,
-                 "--output", str(tmp_path / "job"))  # fmt: skip
+    if not sample_request.line_aligned:
+        pytest.skip("the algorithm declares no line-per-record request and response type")
+    spec = INSTALLED.spec
+    arguments = [f"--hp={name}={value}" for name, value in spec.validation_hyperparameters.items()]
+    for name, path in sample_channels().items():
+        arguments += [
+            "--channel",
+            f"{name}={path}",
+            "--content-type",
+            f"{name}={channel_types()[name]}",
+        ]
+    train = byoa("train", "--image", image, *arguments, "--output", str(tmp_path / "job"))
     assert train.returncode == 0, train.stderr[-3000:]
     assert "Job status: Completed" in train.stderr
-    assert "validation:auc" in train.stderr
+    assert any(f"{metric.name}" in train.stderr for metric in spec.metrics)
 
-    features = tmp_path / "input" / "features.csv"
+    features = tmp_path / "input" / "features"
     features.parent.mkdir()
-    frame = pd.read_csv(small_bank["validation"]).drop(columns=["y"]).iloc[:500]
-    frame.to_csv(features, header=False, index=False)
+    features.write_bytes(sample_request.body)
     model, output = tmp_path / "job" / "model.tar.gz", tmp_path / "out"
     transform = byoa("transform", "--image", image, "--model", str(model),
-                     "--input", str(features.parent), "--output", str(output))  # fmt: skip
+                     "--input", str(features.parent), "--output", str(output),
+                     "--content-type", sample_request.content_type,
+                     "--accept", sample_request.accept)  # fmt: skip
     assert transform.returncode == 0, transform.stderr[-3000:]
-    lines = (tmp_path / "out" / "features.csv.out").read_text().splitlines()
-    assert len(lines) == 500
-    assert all(0.0 <= float(line) <= 1.0 for line in lines)
+    lines = (tmp_path / "out" / "features.out").read_bytes().splitlines()
+    assert len(lines) == sample_request.records
     leftovers = subprocess.run(
         ["docker", "ps", "--all", "--quiet", "--filter", "name=byoa-transform-"],
         capture_output=True, text=True, check=True,

@@ -6,11 +6,16 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from container.docker_runner import ContainerOptions, ServeContainer, hand_over
-from tests.docker.conftest import csv_scores, extract_model, in_process_scores, train_job
+from tests.docker.conftest import (
+    SampleRequest,
+    extract_model,
+    in_process_answer,
+    sample_channels,
+    train_job,
+)
 
 pytestmark = pytest.mark.docker
 
@@ -18,10 +23,10 @@ USER = "1000:1000"
 
 
 def test_train_serve_predict_with_no_network_read_only_root_and_user_1000(
-    image: str, small_bank: dict[str, Path], request_csv: bytes, tmp_path: Path
+    image: str, sample_request: SampleRequest, tmp_path: Path
 ) -> None:
     options = ContainerOptions(image, network="none", user=USER, read_only=True)
-    job = train_job(tmp_path / "job", small_bank, options)  # the runner hands the tree over
+    job = train_job(tmp_path / "job", sample_channels(), options)  # the runner hands the tree over
     assert job.result.exit_code == 0, job.log[-3000:]
     owners = {p.stat().st_uid for p in (job.layout.base_dir / "model").iterdir()}
     assert owners == {1000}
@@ -36,12 +41,9 @@ def test_train_serve_predict_with_no_network_read_only_root_and_user_1000(
              container.name],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
-        response = client.request(
-            "POST", "/invocations", request_csv, {"Content-Type": "text/csv", "Accept": "text/csv"}
-        )
+        headers = {"Content-Type": sample_request.content_type, "Accept": sample_request.accept}
+        response = client.request("POST", "/invocations", sample_request.body, headers)
         client.close()
     assert inspect.stdout.split() == ["true", "none", USER]
     assert response.status == 200, response.body[:500]
-    np.testing.assert_allclose(
-        csv_scores(response.body), in_process_scores(model_dir, request_csv), rtol=2e-6, atol=1e-7
-    )
+    assert response.body == in_process_answer(model_dir, sample_request).body

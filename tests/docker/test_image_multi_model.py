@@ -8,12 +8,11 @@ import os
 import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from container.docker_runner import STARTUP_TIMEOUT_SECONDS, ContainerOptions, ServeContainer
 from tests.conftest import REPO_ROOT
-from tests.docker.conftest import TrainedJob, csv_scores, extract_model, in_process_scores
+from tests.docker.conftest import SampleRequest, TrainedJob, extract_model, in_process_answer
 from tests.docker.test_image_metadata import inspect
 
 pytestmark = pytest.mark.docker
@@ -42,7 +41,7 @@ def test_only_the_multi_model_build_carries_the_label(image: str, multi_model_im
 
 
 def test_the_container_loads_and_serves_models_at_run_time(
-    multi_model_image: str, trained: TrainedJob, request_csv: bytes, tmp_path: Path
+    multi_model_image: str, trained: TrainedJob, sample_request: SampleRequest, tmp_path: Path
 ) -> None:
     """Models mounted under the model folder, loaded by url, invoked by name (--network none)."""
     models = tmp_path / "models"
@@ -56,12 +55,13 @@ def test_the_container_loads_and_serves_models_at_run_time(
         assert client.request("POST", "/models", body, JSON).status == 409
         listed = json.loads(client.request("GET", "/models", b"", {}).body)
         assert listed == {"models": [{"modelName": "bank", "modelUrl": "/opt/ml/model/bank/model"}]}
-        headers = {"Content-Type": "text/csv", "X-Amzn-SageMaker-Target-Model": "bank"}
-        answer = client.request("POST", "/models/bank/invoke", request_csv, headers)
+        headers = {"Content-Type": sample_request.content_type, "Accept": sample_request.accept,
+                   "X-Amzn-SageMaker-Target-Model": "bank"}  # fmt: skip
+        answer = client.request("POST", "/models/bank/invoke", sample_request.body, headers)
         assert answer.status == 200, answer.body[:500]
         assert client.request("DELETE", "/models/bank", b"", {}).status == 200
-        assert client.request("POST", "/models/bank/invoke", request_csv, headers).status == 404
+        gone = client.request("POST", "/models/bank/invoke", sample_request.body, headers)
+        assert gone.status == 404
         client.close()
         assert container.stop() == 0
-    expected = in_process_scores(folder, request_csv)
-    np.testing.assert_allclose(csv_scores(answer.body), expected, rtol=2e-6, atol=1e-7)
+    assert answer.body == in_process_answer(folder, sample_request).body

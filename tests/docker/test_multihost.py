@@ -23,6 +23,8 @@ from container.checkpoints import CheckpointStore
 from container.local_job import pipe_feeders
 from container.local_pipe import feeding
 from container.local_tree import ChannelInput, JobLayout
+from container.spec import Channel, InputMode
+from tests.docker.conftest import INSTALLED, channel_types, sample_channels
 from tests.integration.scale_support import (
     FIXTURE_ALGORITHM,
     REPO_ROOT,
@@ -167,16 +169,21 @@ def test_docker_stop_and_restart_on_the_same_checkpoints_ends_the_same(
     assert model_weights(cluster.layout("algo-1")) == model_weights(reference.layout("algo-1"))
 
 
-def test_two_containers_train_the_bundled_algorithm_on_the_bank_data(
-    image: str, network: str, small_bank: dict[str, Path], tmp_path: Path
+def test_two_containers_train_the_installed_algorithm_on_its_sample(
+    image: str, network: str, tmp_path: Path
 ) -> None:
-    """The image's own algorithm (no mounted code): 2 hosts, File mode train and Pipe validation."""
-    hp = {"label": "y", "epochs": "3", "ensemble_size": "1", "hidden_units": "32",
-          "batch_size": "256"}  # fmt: skip
+    """The image's own algorithm (no mounted code) on 2 hosts: train in File mode, the other
+    channels in Pipe mode where the algorithm takes it."""
+    spec = INSTALLED.spec
+    if not spec.supports_distributed_training:
+        pytest.skip(f"{spec.name} does not declare distributed training")
+    hp = dict(spec.validation_hyperparameters)
     prefix = f"byoa-{secrets.token_hex(4)}"
-    channels = [ChannelInput("train", small_bank["train"], "text/csv"),
-                ChannelInput("validation", small_bank["validation"], "text/csv",
-                             input_mode="Pipe")]  # fmt: skip
+    types = channel_types()
+    channels = [
+        ChannelInput(name, path, types[name], input_mode=_mode(spec.channel(name), name))
+        for name, path in sample_channels().items()
+    ]
     layouts = {host: JobLayout(tmp_path / host, hosts=HOSTS, current_host=host) for host in HOSTS}
     feeders = [f for layout in layouts.values() for f in pipe_feeders(layout, channels)]
     try:
@@ -195,10 +202,10 @@ def test_two_containers_train_the_bundled_algorithm_on_the_bank_data(
     finally:
         for host in HOSTS:
             docker("rm", "--force", f"{prefix}-{host}")
-    assert "rank 0 of 2, master algo-1" in log
-    assert "channel validation: reading epoch 0 from FIFO /opt/ml/input/data/validation_0" in log
-    auc = [float(line.split("=")[1].split()[0]) for line in log.splitlines()
-           if line.startswith("#metric validation:auc=")]  # fmt: skip
-    assert auc and 0.85 < auc[-1] <= 1.0
-    assert (layouts["algo-1"].base_dir / "model" / "model.pt").exists()
-    assert not any((layouts["algo-2"].base_dir / "model").iterdir())
+    assert any(line.startswith("#metric ") for line in log.splitlines()), log[-3000:]
+    assert any((layouts["algo-1"].base_dir / "model").iterdir())
+
+
+def _mode(channel: Channel, name: str) -> str:
+    """Pipe for every channel but train, where the algorithm reads Pipe mode."""
+    return "Pipe" if name != "train" and InputMode.PIPE in channel.input_modes else "File"

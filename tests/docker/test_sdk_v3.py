@@ -1,6 +1,6 @@
 """The image under the real SageMaker Python SDK v3 (``sagemaker==3.27.0``), in local mode.
 
-``ModelTrainer(training_mode=Mode.LOCAL_CONTAINER)`` trains on a slice of the bank data: it
+``ModelTrainer(training_mode=Mode.LOCAL_CONTAINER)`` trains on the installed algorithm's sample: it
 starts the container through docker compose with no argument and ``network_interface_name``
 ``ethwe``; then v3's ``sagemaker.core.local.LocalSession`` hosts the model on a local endpoint
 and runs a local batch transform. The SDK runs in its own environment (``make setup-sdk``, see
@@ -18,11 +18,17 @@ import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from tests.conftest import FAST_HYPERPARAMETERS, REPO_ROOT
-from tests.docker.conftest import csv_scores, extract_model, in_process_scores, unavailable
+from tests.conftest import REPO_ROOT
+from tests.docker.conftest import (
+    INSTALLED,
+    SampleRequest,
+    extract_model,
+    in_process_answer,
+    sample_channels,
+    unavailable,
+)
 from tests.integration.serve_support import free_port
 
 pytestmark = pytest.mark.docker
@@ -70,22 +76,23 @@ def remove_leftovers(image: str) -> None:
 
 @pytest.fixture(scope="module")
 def sdk_run(
-    image: str, sdk_python: Path, small_bank: dict[str, Path], request_csv: bytes,
+    image: str, sdk_python: Path, sample_request: SampleRequest,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[dict[str, object], str, Path]]:  # fmt: skip
     """One SDK v3 session: ModelTrainer trains, a local endpoint and a local transform predict."""
     root = tmp_path_factory.mktemp("sdk-v3")
     channels = {}
-    for name, path in small_bank.items():
-        (root / "data" / name).mkdir(parents=True)
-        shutil.copy(path, root / "data" / name / path.name)
+    for name, path in sample_channels().items():
+        shutil.copytree(path, root / "data" / name)
         channels[name] = str(root / "data" / name)
-    (root / "request.csv").write_bytes(request_csv)
+    (root / "request.csv").write_bytes(sample_request.body)
     (root / "transform-input").mkdir()
-    (root / "transform-input" / "rows.csv").write_bytes(request_csv)
+    (root / "transform-input" / "rows.csv").write_bytes(sample_request.body)
     plan = {
         "image": image, "workdir": str(root / "work"), "channels": channels,
-        "hyperparameters": FAST_HYPERPARAMETERS, "request": str(root / "request.csv"),
+        "hyperparameters": dict(INSTALLED.spec.validation_hyperparameters),
+        "request": str(root / "request.csv"),
+        "content_type": sample_request.content_type, "accept": sample_request.accept,
         "transform_input": str(root / "transform-input"), "port": free_port(),
         "result": str(root / "result.json"),
     }  # fmt: skip
@@ -114,21 +121,21 @@ def test_model_trainer_trains_the_image_started_without_an_argument(
 
 
 def test_the_local_endpoint_predicts_what_the_model_predicts_in_process(
-    sdk_run: tuple[dict[str, object], str, Path], request_csv: bytes
+    sdk_run: tuple[dict[str, object], str, Path], sample_request: SampleRequest
 ) -> None:
     result, _, root = sdk_run
     model_dir = extract_model(Path(str(result["model_archive"])), root / "model-in-process")
-    expected = in_process_scores(model_dir, request_csv)
     endpoint = result["endpoint"]
     assert isinstance(endpoint, dict)
-    assert endpoint["content_type"] == "text/csv"
-    np.testing.assert_allclose(csv_scores(endpoint["body"].encode()), expected, rtol=1e-6)
+    assert endpoint["content_type"] == sample_request.accept
+    expected = in_process_answer(model_dir, sample_request)
+    assert endpoint["body"].encode() == expected.body
     metering = json.loads(endpoint["headers"]["x-amzn-inference-metering"])
-    assert metering == {"Dimension": "inference.count", "ConsumedUnits": len(expected)}
+    assert metering == {"Dimension": "inference.count", "ConsumedUnits": expected.inference_count}
 
 
 def test_the_local_transform_job_writes_one_prediction_per_line(
-    sdk_run: tuple[dict[str, object], str, Path], request_csv: bytes
+    sdk_run: tuple[dict[str, object], str, Path], sample_request: SampleRequest
 ) -> None:
     result, _, root = sdk_run
     transform = result["transform"]
@@ -138,9 +145,9 @@ def test_the_local_transform_job_writes_one_prediction_per_line(
     model_dir = root / "model-in-process"
     if not model_dir.exists():
         extract_model(Path(str(result["model_archive"])), model_dir)
-    expected = in_process_scores(model_dir, request_csv)
-    produced = csv_scores(transform["outputs"]["rows.csv.out"].encode())
-    np.testing.assert_allclose(produced, expected, rtol=1e-6)
+    # (the local runner joins the answers with a line break and ends with one more: a blank line)
+    produced = [line for line in transform["outputs"]["rows.csv.out"].encode().splitlines() if line]
+    assert produced == in_process_answer(model_dir, sample_request).body.splitlines()
 
 
 def test_the_image_without_an_argument_or_a_training_job_prints_its_usage(image: str) -> None:

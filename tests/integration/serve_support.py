@@ -37,7 +37,8 @@ _cache: dict[str, TrainedModel] = {}
 def trained_model(
     tmp_path_factory: pytest.TempPathFactory, small_bank: dict[str, Path]
 ) -> TrainedModel:
-    """A tiny bank model trained once per session through the real ``train`` entrypoint."""
+    """A model of the toolkit tests' algorithm on bank rows, trained once per session through
+    the real ``train`` entrypoint."""
     if "model" not in _cache:
         layout = make_job(tmp_path_factory.mktemp("serve-model"), small_bank)
         result = run_train(layout)

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from algorithm import model_fn, predict_fn
 from serve.codecs.csv_codec import decode
 from serve.process import ServerProcess
+from tests.fixtures.tabular import model_fn, predict_fn
 from tests.integration.bad_inputs import CASES, GOOD, PAYLOAD_LIMIT_MB, Case
 from tests.integration.serve_support import TrainedModel, raw_invocation, running_server
 

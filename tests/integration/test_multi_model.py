@@ -23,11 +23,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from algorithm import model_fn, predict_fn
 from serve import client
 from serve.codecs.csv_codec import decode
 from serve.process import ServerProcess
 from tests.conftest import FAST_HYPERPARAMETERS, REPO_ROOT, make_job, run_train
+from tests.fixtures.tabular import model_fn, predict_fn
 from tests.integration.serve_support import (
     TrainedModel,
     free_port,
@@ -43,8 +43,8 @@ BYOA = [sys.executable, "-m", "container.cli"]
 
 @pytest.fixture(scope="module")
 def other_model(tmp_path_factory: pytest.TempPathFactory, small_bank: dict[str, Path]) -> Path:
-    """A second bank model, unlike the first (another seed, a narrower network)."""
-    hyperparameters = {**FAST_HYPERPARAMETERS, "seed": "7", "hidden_units": "8"}
+    """A second bank model, unlike the first (fewer steps, a stronger penalty)."""
+    hyperparameters = {**FAST_HYPERPARAMETERS, "epochs": "5", "l2": "1.0"}
     layout = make_job(tmp_path_factory.mktemp("other-model"), small_bank, hyperparameters)
     result = run_train(layout)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -32,6 +32,11 @@ def test_a_new_algorithm_passes_the_conformance_suite_as_created(tmp_path: Path)
                            timeout=900)  # fmt: skip
     assert suite.returncode == 0, suite.stdout[-3000:]
     assert " passed" in suite.stdout and "failed" not in suite.stdout
+    own = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          str(tmp_path / NAME / "tests")], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert own.returncode == 0, own.stdout[-3000:]
+    assert " passed" in own.stdout
 
 
 def test_an_existing_folder_or_a_bad_name_is_refused(tmp_path: Path) -> None:

@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 import requests
 
-from algorithm import model_fn, predict_fn
 from serve.codecs.csv_codec import decode
 from serve.process import ServerProcess
+from tests.fixtures.tabular import model_fn, predict_fn
 from tests.integration.serve_support import PROBE_ALGORITHM, TrainedModel, running_server
 
 CSV = {"Content-Type": "text/csv"}

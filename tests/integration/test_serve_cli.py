@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from algorithm import model_fn, predict_fn
 from serve.codecs.csv_codec import decode
 from tests.conftest import REPO_ROOT
+from tests.fixtures.tabular import model_fn, predict_fn
 from tests.integration.serve_support import TrainedModel, free_port
 
 BYOA = [sys.executable, "-m", "container.cli"]

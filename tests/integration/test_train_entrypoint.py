@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from algorithm.spec import SPEC
 from container.metrics import metric_definitions
 from tests.conftest import FAST_HYPERPARAMETERS, REPO_ROOT, make_job, run_train
+from tests.fixtures.tabular import SPEC
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "contract"
 
@@ -32,14 +32,14 @@ def test_success_writes_model_report_and_scrapable_metrics(
     layout = make_job(tmp_path, small_bank)
     result = run_train(layout)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert {p.name for p in (layout.base_dir / "model").iterdir()} >= {"model.pt", "model.json"}
+    assert {p.name for p in (layout.base_dir / "model").iterdir()} == {"softmax.json"}
     assert (layout.base_dir / "output" / "data" / "evaluation.json").exists()
     assert not layout.failure_file.exists()
     scraped = {
         d["Name"]: re.findall(d["Regex"], result.stdout) for d in metric_definitions(SPEC.metrics)
     }
-    assert len(scraped["validation:auc"]) == 2  # one line per epoch
-    assert 0.5 < float(scraped["validation:auc"][-1]) <= 1.0
+    assert len(scraped["validation:accuracy"]) == 1
+    assert 0.5 < float(scraped["validation:accuracy"][0]) <= 1.0
 
 
 def test_sdk_encoded_hyperparameters_and_reserved_keys_are_accepted(
@@ -73,15 +73,15 @@ def test_headerless_gzip_nested_channel_with_label_first(
     result = run_train(layout)
     assert result.returncode == 0, result.stderr
     assert "(1500 rows, 21 columns)" in result.stderr
-    model = json.loads((layout.base_dir / "model" / "model.json").read_text())
-    assert model["target"]["classes"] == ["no", "yes"]
+    model = json.loads((layout.base_dir / "model" / "softmax.json").read_text())
+    assert model["classes"] == ["no", "yes"]
 
 
 @pytest.mark.parametrize(
     ("hyperparameters", "channels", "content_types", "expected_first_line"),
     [
         ({"epoch": "2"}, ("train",), {}, "unknown hyperparameter 'epoch' (did you mean 'epochs'?)"),
-        ({"epochs": "0"}, ("train",), {}, "hyperparameter 'epochs': 0 is out of range [1, 1000]"),
+        ({"epochs": "0"}, ("train",), {}, "hyperparameter 'epochs': 0 is out of range [1, 100000]"),
         ({}, ("validation",), {}, "required channel 'train' is missing"),
         ({}, ("train",), {"train": "application/x-parquet"},
          "channel 'train': content type 'application/x-parquet' is not supported; use text/csv"),
@@ -188,7 +188,7 @@ def test_pid_one_without_a_handler_ignores_sigterm() -> None:
 def test_sigterm_to_train_as_pid_one_saves_and_exits_within_the_grace_period(
     tmp_path: Path, small_bank: dict[str, Path]
 ) -> None:
-    long_run = {**FAST_HYPERPARAMETERS, "epochs": "1000", "early_stopping_patience": "1000"}
+    long_run = {**FAST_HYPERPARAMETERS, "epochs": "100000"}
     layout = make_job(tmp_path, small_bank, long_run)
     env = {**os.environ, "SAGEMAKER_BASE_DIR": str(layout.base_dir)}
     process, pid = start_as_pid_one([sys.executable, "-m", "container.train"], env)
@@ -202,5 +202,5 @@ def test_sigterm_to_train_as_pid_one_saves_and_exits_within_the_grace_period(
     assert time.monotonic() - signalled < 60
     assert process.returncode == 0, output
     assert "received SIGTERM" in output
-    assert (layout.base_dir / "model" / "model.pt").exists()
+    assert (layout.base_dir / "model" / "softmax.json").exists()
     assert not layout.failure_file.exists()

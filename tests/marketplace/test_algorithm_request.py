@@ -1,4 +1,5 @@
-"""The CreateAlgorithm request for the bundled algorithm, field by field, and the model checks."""
+"""The CreateAlgorithm request for the toolkit tests' algorithm, field by field, and the checks
+against botocore's service model."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from algorithm.spec import SPEC
 from container.marketplace.algorithm_request import Image, create_algorithm_request
 from container.marketplace.errors import RequestInvalid
 from container.marketplace.service_model import check_request, instance_types
@@ -18,6 +18,7 @@ from container.marketplace.validation_profile import ValidationSettings, algorit
 from container.metrics import metric_line
 from container.plugin import load_algorithm
 from container.spec import Channel, continuous
+from tests.fixtures.tabular import SPEC
 from tests.marketplace.conftest import stubbed_client
 
 IMAGE = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/byoa-tabular:1.0.0"
@@ -37,46 +38,26 @@ def values(*choices: str) -> dict[str, Any]:
     return {"CategoricalParameterRangeSpecification": {"Values": list(choices)}}
 
 
-# name, type, tunable, default, range: written out from algorithm/spec.py by hand
+# name, type, tunable, default, range: written out from tests/fixtures/tabular by hand
 HYPERPARAMETERS: list[tuple[str, str, bool, str, dict[str, Any] | None]] = [
-    ("objective", "Categorical", False, "binary", values("binary", "multiclass", "regression")),
     ("label", "FreeText", False, "", None),
-    ("categorical_columns", "FreeText", False, "", None),
-    ("numeric_columns", "FreeText", False, "", None),
-    ("epochs", "Integer", True, "8", ints("1", "1000")),
-    ("batch_size", "Integer", True, "1024", ints("16", "65536")),
-    ("learning_rate", "Continuous", True, "0.012", floats("1e-05", "1.0")),
-    ("weight_decay", "Continuous", True, "0.0", floats("0.0", "1.0")),
-    ("hidden_units", "Integer", True, "48", ints("8", "4096")),
-    ("depth", "Integer", True, "2", ints("1", "8")),
-    ("dropout", "Continuous", True, "0.0", floats("0.0", "0.9")),
-    ("embedding_dim", "Integer", True, "8", ints("1", "64")),
-    ("bins", "Integer", True, "32", ints("2", "256")),
-    ("binning", "Categorical", False, "target", values("target", "quantile")),
-    ("ensemble_size", "Integer", True, "4", ints("1", "16")),
-    ("early_stopping_patience", "Integer", False, "4", ints("1", "1000")),
-    ("validation_fraction", "Continuous", False, "0.1", floats("0.01", "0.5")),
-    ("threshold", "Continuous", False, "0.5", floats("0.0", "1.0")),
-    ("balance_classes", "Categorical", False, "false", values("true", "false")),
-    ("mixed_precision", "Categorical", False, "true", values("true", "false")),
-    ("cpu_threads", "Integer", False, "0", ints("0", "1024")),
-    ("seed", "Integer", False, "0", ints("0", "2147483647")),
-    ("checkpoint_interval", "Integer", False, "1", ints("0", "1000")),
+    ("epochs", "Integer", True, "30", ints("1", "100000")),
+    ("learning_rate", "Continuous", True, "0.5", floats("1e-05", "10.0")),
+    ("l2", "Continuous", True, "0.001", floats("0.0", "100.0")),
+    ("fill", "Categorical", False, "mean", values("mean", "zero")),
+    ("intercept", "Categorical", False, "true", values("true", "false")),
 ]
 
 OBJECTIVES = [
-    ("train:logloss", "Minimize"), ("train:auc", "Maximize"), ("train:accuracy", "Maximize"),
-    ("train:rmse", "Minimize"), ("train:mae", "Minimize"),
-    ("validation:logloss", "Minimize"), ("validation:auc", "Maximize"),
-    ("validation:accuracy", "Maximize"), ("validation:rmse", "Minimize"),
-    ("validation:mae", "Minimize"),
+    ("train:logloss", "Minimize"), ("validation:logloss", "Minimize"),
+    ("validation:accuracy", "Maximize"),
 ]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def request_() -> dict[str, Any]:
     folder = load_algorithm().sample_dir
-    assert folder is not None, "the installed algorithm has no sample/ folder"
+    assert folder is not None, "the toolkit tests' algorithm has no sample/ folder"
     data = locations(SPEC, folder, "seller-bucket", "byoa/validation")
     settings = ValidationSettings(ROLE, data, dict(SPEC.validation_hyperparameters))
     return create_algorithm_request(
@@ -107,11 +88,8 @@ def test_training_specification(request_: dict[str, Any]) -> None:
     training = request_["TrainingSpecification"]
     assert training["TrainingImage"] == IMAGE
     assert training["TrainingImageDigest"] == DIGEST
-    assert training["SupportedTrainingInstanceTypes"] == [
-        "ml.m5.large", "ml.m5.xlarge", "ml.m5.2xlarge", "ml.m5.4xlarge",
-        "ml.c5.xlarge", "ml.c5.2xlarge", "ml.c5.4xlarge",
-    ]  # fmt: skip
-    assert training["SupportsDistributedTraining"] is True
+    assert training["SupportedTrainingInstanceTypes"] == ["ml.m5.large", "ml.m5.xlarge"]
+    assert training["SupportsDistributedTraining"] is False
     assert training["TrainingChannels"] == [
         {"Name": "train", "Description": SPEC.channel("train").description, "IsRequired": True,
          "SupportedContentTypes": ["text/csv"], "SupportedCompressionTypes": ["None", "Gzip"],
@@ -139,10 +117,8 @@ def test_metric_regexes_scrape_what_train_prints(request_: dict[str, Any]) -> No
 def test_inference_specification(request_: dict[str, Any]) -> None:
     assert request_["InferenceSpecification"] == {
         "Containers": [{"Image": IMAGE, "ImageDigest": DIGEST}],
-        "SupportedTransformInstanceTypes": ["ml.m5.large", "ml.m5.xlarge", "ml.c5.xlarge",
-                                            "ml.c5.2xlarge"],
-        "SupportedRealtimeInferenceInstanceTypes": ["ml.m5.large", "ml.m5.xlarge", "ml.c5.large",
-                                                    "ml.c5.xlarge"],
+        "SupportedTransformInstanceTypes": ["ml.m5.large", "ml.m5.xlarge"],
+        "SupportedRealtimeInferenceInstanceTypes": ["ml.m5.large", "ml.m5.xlarge"],
         "SupportedContentTypes": ["text/csv", "application/json", "application/jsonlines",
                                   "application/x-npy"],
         "SupportedResponseMIMETypes": ["text/csv", "application/json", "application/jsonlines"],
@@ -157,7 +133,7 @@ def test_validation_profile(request_: dict[str, Any]) -> None:
             "ProfileName": "byoa-validation",
             "TrainingJobDefinition": {
                 "TrainingInputMode": "File",
-                "HyperParameters": {"label": "y", "epochs": "3"},
+                "HyperParameters": {"label": "y", "epochs": "30"},
                 "InputDataConfig": [
                     {"ChannelName": name, "ContentType": "text/csv", "CompressionType": "None",
                      "DataSource": {"S3DataSource": {

@@ -10,6 +10,7 @@ import hashlib
 import io
 import os
 import subprocess
+import sys
 import tarfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -18,6 +19,7 @@ import boto3
 import pytest
 import requests
 
+from container.plugin import load_algorithm
 from tests.conftest import REPO_ROOT
 from tests.marketplace.conftest import REGION, aws_environment, start_registry, stop, tool
 
@@ -151,6 +153,20 @@ def test_refuses_to_push_only_latest() -> None:
     result = run_script(["some-repo", "latest"], os.environ)
     assert result.returncode == 1
     assert "refusing to push only 'latest'" in result.stderr
+
+
+def test_the_repository_defaults_to_the_algorithms_spec_name(tmp_path: Path) -> None:
+    environment = {
+        **os.environ,
+        "PYTHON": sys.executable,
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+    }
+    environment.pop("AWS_REGION", None)
+    environment.pop("AWS_DEFAULT_REGION", None)
+    result = run_script(["1.0.0"], environment)
+    spec_name = load_algorithm().spec.name
+    assert f"==> repository {spec_name}: the algorithm's spec name" in result.stderr
+    assert result.returncode == 1  # then stops: no region here
 
 
 def test_is_shellcheck_clean() -> None:

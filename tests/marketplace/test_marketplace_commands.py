@@ -24,6 +24,7 @@ from container.marketplace import actions
 from container.marketplace.service_model import check_request
 from container.plugin import algorithm_path, load_algorithm
 from tests.conftest import REPO_ROOT
+from tests.fixtures.tabular import SPEC
 from tests.marketplace.conftest import REGION, aws_environment
 
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/byoa-tabular:1.0.0"
@@ -59,7 +60,7 @@ def test_spec_prints_a_request_the_service_model_accepts(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     request = json.loads(result.stdout)
     check_request("sagemaker", "CreateAlgorithm", request)
-    assert request["AlgorithmName"] == "byoa-tabular"
+    assert request["AlgorithmName"] == SPEC.name
     assert request["CertifyForMarketplace"] is True
     assert "example values used for: --image, --role-arn, --bucket" in result.stderr
 
@@ -207,7 +208,7 @@ def test_create_algorithm_uploads_the_public_sample_where_the_profile_reads_it(
     ]["S3Uri"]
     (inference,) = objects_under(local_aws, inference_uri)
     rows = list(csv.reader(io.StringIO(s3_text(local_aws, inference))))
-    assert len(rows) == 100 and {len(row) for row in rows} == {20}  # features only, no header
+    assert len(rows) == 50 and {len(row) for row in rows} == {20}  # features only, no header
     assert not rows[0][0].isalpha()  # the first column is age, a number: no header line
     assert (
         lines[-1] == f"created algorithm {arn}; SageMaker now scans the image and runs "

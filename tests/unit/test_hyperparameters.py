@@ -1,4 +1,4 @@
-"""hyperparameters.json parsing and validation against the bundled spec."""
+"""hyperparameters.json parsing and validation against the toolkit tests' algorithm's spec."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from algorithm.spec import SPEC
 from container.errors import ConfigError
 from container.hyperparameters import parse_hyperparameters, unquote
+from tests.fixtures.tabular import SPEC
 
 
 def test_defaults_fill_everything_not_given() -> None:
@@ -25,23 +25,20 @@ def test_string_values_become_typed() -> None:
         {
             "epochs": "7",
             "learning_rate": "1e-3",
-            "objective": "regression",
-            "balance_classes": "True",
+            "fill": "zero",
+            "intercept": "False",
         },
     )
     assert parsed.get_int("epochs") == 7
     assert parsed.get_float("learning_rate") == pytest.approx(0.001)
-    assert parsed.get_str("objective") == "regression"
-    assert parsed.get_bool("balance_classes") is True
+    assert parsed.get_str("fill") == "zero"
+    assert parsed.get_bool("intercept") is False
 
 
 def test_sdk_json_encoded_values_are_accepted() -> None:
-    sdk_written = {
-        k: json.dumps(v)
-        for k, v in {"epochs": 7, "objective": "multiclass", "dropout": 0.25}.items()
-    }
+    sdk_written = {k: json.dumps(v) for k, v in {"epochs": 7, "fill": "zero", "l2": 0.25}.items()}
     parsed = parse_hyperparameters(SPEC, sdk_written)
-    assert (parsed["epochs"], parsed["objective"], parsed["dropout"]) == (7, "multiclass", 0.25)
+    assert (parsed["epochs"], parsed["fill"], parsed["l2"]) == (7, "zero", 0.25)
 
 
 def test_reserved_keys_are_set_aside_not_rejected() -> None:
@@ -66,19 +63,16 @@ def test_unknown_key_names_the_closest_declared_one() -> None:
 
 
 def test_out_of_range_names_the_range() -> None:
-    with pytest.raises(ConfigError, match=r"'epochs': 0 is out of range \[1, 1000\]"):
+    with pytest.raises(ConfigError, match=r"'epochs': 0 is out of range \[1, 100000\]"):
         parse_hyperparameters(SPEC, {"epochs": "0"})
 
 
 def test_wrong_type_and_bad_choice_are_reported_together() -> None:
     with pytest.raises(ConfigError) as caught:
-        parse_hyperparameters(SPEC, {"epochs": "3.5", "objective": "binarry"})
+        parse_hyperparameters(SPEC, {"epochs": "3.5", "fill": "meen"})
     reason = caught.value.reason
     assert "'epochs': '3.5' is not an integer" in reason
-    assert (
-        "'binarry' is not one of {binary, multiclass, regression} (did you mean 'binary'?)"
-        in reason
-    )
+    assert "'meen' is not one of {mean, zero} (did you mean 'mean'?)" in reason
 
 
 @pytest.mark.parametrize("text", ["nan", "inf", "-inf", "", "ten"])
@@ -89,7 +83,7 @@ def test_non_finite_or_non_numeric_continuous_values_are_rejected(text: str) -> 
 
 def test_boolean_rejects_other_words() -> None:
     with pytest.raises(ConfigError, match="use true or false"):
-        parse_hyperparameters(SPEC, {"balance_classes": "maybe"})
+        parse_hyperparameters(SPEC, {"intercept": "maybe"})
 
 
 @given(st.integers(min_value=1, max_value=1000), st.booleans())
@@ -98,7 +92,7 @@ def test_any_in_range_integer_round_trips(value: int, sdk_encoded: bool) -> None
     assert parse_hyperparameters(SPEC, {"epochs": raw}).get_int("epochs") == value
 
 
-@given(st.integers().filter(lambda n: not 1 <= n <= 1000))
+@given(st.integers().filter(lambda n: not 1 <= n <= 100000))
 def test_any_out_of_range_integer_is_rejected_with_its_value(value: int) -> None:
     with pytest.raises(ConfigError, match=rf"'epochs': {value} is out of range"):
         parse_hyperparameters(SPEC, {"epochs": str(value)})

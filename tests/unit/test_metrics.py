@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from algorithm.spec import SPEC
 from container.metrics import (
     MAX_METRIC_DEFINITIONS,
     MAX_REGEX_LENGTH,
@@ -18,6 +17,7 @@ from container.metrics import (
     metric_line,
 )
 from container.spec import Direction, Metric
+from tests.fixtures.tabular import SPEC
 
 
 def test_every_declared_metric_has_a_definition_within_sagemaker_limits() -> None:
@@ -55,9 +55,9 @@ def test_too_many_metrics_are_refused() -> None:
 def test_logger_prints_declared_metrics_and_refuses_undeclared() -> None:
     stream = io.StringIO()
     logger = MetricLogger(SPEC, stream=stream)
-    logger.log("validation:auc", 0.95, step=2)
-    assert stream.getvalue() == "#metric validation:auc=0.95 step=2\n"
-    assert logger.last == {"validation:auc": 0.95}
+    logger.log("validation:accuracy", 0.95, step=2)
+    assert stream.getvalue() == "#metric validation:accuracy=0.95 step=2\n"
+    assert logger.last == {"validation:accuracy": 0.95}
     with pytest.raises(KeyError, match="validation:f1"):
         logger.log("validation:f1", 0.5)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from algorithm.spec import SPEC
 from container.spec import AlgorithmSpec, categorical, integer
+from tests.fixtures.tabular import SPEC
 
 
 def test_required_hyperparameter_cannot_have_a_default() -> None:
@@ -30,12 +30,12 @@ def test_duplicate_names_are_refused() -> None:
 
 
 def test_range_text_reads_naturally() -> None:
-    assert SPEC.hyperparameter("epochs").range_text == "[1, 1000]"
-    assert SPEC.hyperparameter("objective").range_text == "{binary, multiclass, regression}"
+    assert SPEC.hyperparameter("epochs").range_text == "[1, 100000]"
+    assert SPEC.hyperparameter("fill").range_text == "{mean, zero}"
     assert SPEC.hyperparameter("label").range_text == "any"
 
 
-def test_bundled_spec_defaults_are_valid_values() -> None:
+def test_declared_defaults_are_valid_values() -> None:
     from container.hyperparameters import parse_value
 
     for hyperparameter in SPEC.hyperparameters:

@@ -19,9 +19,10 @@ import torch
 
 from algorithm import model_fn, predict_fn
 from algorithm.evaluation import roc_auc
+from algorithm.tests.conftest import FAST_HYPERPARAMETERS, run_bundled
 from container.local_tree import ChannelInput, JobLayout
 from serve.records import Records
-from tests.conftest import FAST_HYPERPARAMETERS, make_job, run_train
+from tests.conftest import make_job
 
 TINY = {"epochs": "2", "hidden_units": "16", "batch_size": "64", "ensemble_size": "1"}
 
@@ -33,7 +34,7 @@ def train_ok(
     content_types: dict[str, str] | None = None,
 ) -> tuple[JobLayout, str]:
     layout = make_job(root, channels, hyperparameters, content_types)
-    result = run_train(layout)
+    result = run_bundled(layout)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return layout, result.stdout
 
@@ -208,7 +209,7 @@ def test_checkpoints_are_written_only_when_the_job_has_a_checkpoint_config(
     hyperparameters = {**TINY, "label": "y"}
 
     plain = make_job(tmp_path / "plain", {"train": data}, hyperparameters)
-    result = run_train(plain)
+    result = run_bundled(plain)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "writes no checkpoints" in result.stderr
     assert not list((plain.base_dir / "checkpoints").glob("checkpoint-*.pt"))
@@ -216,6 +217,6 @@ def test_checkpoints_are_written_only_when_the_job_has_a_checkpoint_config(
     kept = tmp_path / "kept-checkpoints"
     layout = JobLayout(tmp_path / "kept", checkpoint_dir=kept)
     layout.create([ChannelInput("train", data)], hyperparameters)
-    result = run_train(layout)
+    result = run_bundled(layout)
     assert result.returncode == 0, result.stderr[-3000:]
     assert len(list(kept.glob("checkpoint-*.pt"))) >= 1

@@ -19,9 +19,9 @@ from algorithm.inference import predict_fn
 from algorithm.model_files import TrainedModel
 from algorithm.network import NetworkConfig
 from algorithm.prediction import SMALL_BATCH_ROWS
+from algorithm.tests.test_algorithm_ensemble import trained_members
 from serve.errors import BadRequest
 from serve.records import Records
-from tests.unit.test_algorithm_ensemble import trained_members
 
 SIZES = (1, 7, LOOKUP_ROWS + 1, SMALL_BATCH_ROWS + 1, 700)
 JOBS = ("admin.", "blue-collar", "services", "technician", "unknown")
