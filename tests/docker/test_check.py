@@ -6,6 +6,7 @@ The check runs as a real ``byoa check IMAGE --json`` process; it must leave no c
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import subprocess
 import sys
@@ -16,7 +17,8 @@ from typing import Any
 import pytest
 
 from container.check.rules import RULES
-from tests.conftest import REPO_ROOT
+from container.plugin import ALGORITHM_VARIABLE, load_algorithm
+from tests.conftest import INSTALLED_ALGORITHM, REPO_ROOT
 
 pytestmark = pytest.mark.docker
 
@@ -50,9 +52,12 @@ def containers_of(pid: int) -> list[str]:
 
 
 def run_check(image: str, *options: str) -> CheckRun:
+    """``byoa check`` as a seller runs it: its request derived from the installed algorithm,
+    the one the image holds."""
     process = subprocess.Popen(
         [sys.executable, "-m", "container.cli", "check", image, "--json", *options],
         cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, ALGORITHM_VARIABLE: INSTALLED_ALGORITHM},
     )  # fmt: skip
     try:
         out, err = process.communicate(timeout=CHECK_TIMEOUT_S)
@@ -102,6 +107,9 @@ def broken_image(request: pytest.FixtureRequest, image: str) -> Iterator[str]:
 @pytest.mark.parametrize("broken_image", sorted(EXPECTED_FAILURES), indirect=True)
 def test_a_broken_image_fails_its_own_rule_and_no_other(broken_image: str) -> None:
     name = broken_image.split(":")[0].removeprefix("byoa-broken-")
+    declared = load_algorithm(INSTALLED_ALGORITHM).spec.request_content_types
+    if name == "refuses_type" and len(declared) < 2:
+        pytest.skip("the installed algorithm declares one request type: refusing it fails more")
     run = run_check(broken_image)
     assert run.exit_code == 1, run.progress[-3000:]
     assert run.report["passed"] is False

@@ -19,7 +19,8 @@ from container.check.rules import RULES, Report, Status, failed, markdown_table,
 from container.check.subject import load_subject
 from container.docker_runner import ContainerOptions
 from container.errors import ConfigError
-from tests.conftest import REPO_ROOT
+from container.plugin import load_algorithm
+from tests.conftest import INSTALLED_ALGORITHM, REPO_ROOT
 
 START, END = "<!-- check-rules:start -->\n", "<!-- check-rules:end -->"
 
@@ -99,7 +100,7 @@ def test_the_report_fails_on_any_fail_and_shows_the_fix() -> None:
     assert [f["rule"] for f in document["findings"]] == ["image.size", "serve.ready"]
 
 
-@pytest.mark.parametrize("algorithm", ["algorithm", "examples.ridge"])
+@pytest.mark.parametrize("algorithm", sorted({INSTALLED_ALGORITHM, "examples.ridge"}))
 def test_the_derived_request_comes_from_the_installed_algorithm(
     algorithm: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -119,7 +120,8 @@ def test_a_request_file_is_read_as_the_derived_one(tmp_path: Path) -> None:
     )  # fmt: skip
     request = tmp_path / "request.json"
     request.write_text(printed.stdout)
-    sample = REPO_ROOT / "algorithm" / "sample"
+    sample = load_algorithm().sample_dir  # the toolkit tests' algorithm, as `spec` printed it
+    assert sample is not None
     with pytest.raises(ConfigError, match="--data"):
         load_subject("img:1", request, None)
     given = load_subject("img:1", request, sample)
