@@ -6,11 +6,11 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from container.commands import UsageError, demo, marketplace, new, serve, train
+from container.commands import UsageError, check, demo, marketplace, new, serve, train
 from container.errors import ConfigError
 
 Handler = Callable[[argparse.Namespace], int]
-COMMAND_MODULES = (train, demo, new, marketplace, serve)
+COMMAND_MODULES = (train, demo, new, marketplace, serve, check)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -131,7 +131,11 @@ class RelayClient:
         if not reply:
             self.close()
             raise ConnectionError("the container is not running (docker exec ended)")
-        answer: dict[str, Any] = json.loads(reply)
+        try:
+            answer: dict[str, Any] = json.loads(reply)
+        except ValueError:
+            self.close()  # e.g. docker's own message while the container is exiting
+            raise ConnectionError(f"the relay answered {reply[:200]!r}") from None
         return answer
 
     def close(self) -> None:

@@ -52,6 +52,8 @@ class ContainerOptions:
     read_only: bool = False
     environment: Mapping[str, str] = field(default_factory=dict)
     docker: str = "docker"
+    limits: Sequence[str] = ()
+    """More ``docker run`` options, e.g. an instance type's ``--cpus`` and ``--memory``."""
 
     def run_arguments(self, name: str) -> list[str]:
         arguments = [self.docker, "run", "--rm", "--name", name, "--network", self.network]
@@ -62,7 +64,7 @@ class ContainerOptions:
             arguments += ["--read-only", "--tmpfs", "/tmp"]
         for key, value in sorted(self.environment.items()):
             arguments += ["--env", f"{key}={value}"]
-        return arguments
+        return [*arguments, *self.limits]
 
 
 def caller_user() -> str | None:

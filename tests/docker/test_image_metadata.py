@@ -36,8 +36,8 @@ CPU_IMAGE_BUDGET_BYTES = 1_400_000_000
 
 
 def test_cpu_image_stays_within_its_size_budget(image: str) -> None:
-    """About 1.16 GB today, torch's CPU build most of it; a CUDA torch pulled in by mistake
-    would add gigabytes (SageMaker serverless refuses images over 10 GB)."""
+    """About 1 GB with the bundled algorithm, torch's CPU build most of it; a CUDA torch pulled
+    in by mistake would add gigabytes (SageMaker serverless refuses images over 10 GB)."""
     size = int(inspect(image)["Size"])
     assert size < CPU_IMAGE_BUDGET_BYTES, f"{image} is {size / 1e9:.2f} GB"
 
