@@ -25,44 +25,29 @@ Run: ``make bench-quality`` (needs ``pip install -e '.[bench]'``).
 from __future__ import annotations
 
 import argparse
-import io
 import re
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from byoa_fit import TUTORIAL_XGBOOST, predict_rows, timed, train_byoa  # beside this script
 from panel import LABEL, PANEL, Task, split  # beside this script
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.metrics import accuracy_score, log_loss, mean_squared_error, roc_auc_score
 from threadpoolctl import threadpool_limits
 from xgboost import XGBClassifier, XGBRegressor
 
-from algorithm import SPEC, model_fn, predict_fn
-from container.local_job import run_job
-from container.local_tree import ChannelInput, JobLayout
-from serve.records import Records
-
-TUTORIAL_XGBOOST = {
-    "max_depth": 5,
-    "learning_rate": 0.2,
-    "gamma": 4,
-    "min_child_weight": 6,
-    "subsample": 0.8,
-    "n_estimators": 100,
-}
 XGBOOST_OBJECTIVES = {
     "binary": "binary:logistic",
     "multiclass": "multi:softprob",
     "regression": "reg:squarederror",
 }
-FITTED = re.compile(r"Fitted in ([0-9.]+) s")
 MODELS = ("XGBoost defaults", "XGBoost tutorial", "HistGradientBoosting", "byoa-tabular")
 AUC_GOAL = 0.003
 RELATIVE_GOAL = 0.02
@@ -195,7 +180,7 @@ def run_xgboost(prepared: Prepared, settings: dict[str, Any], threads: int, seed
     options = {**settings, "objective": XGBOOST_OBJECTIVES[objective], **common}
     model = XGBRegressor(**options) if objective == "regression" else XGBClassifier(**options)
     train = prepared.dummies.loc[prepared.train.index]
-    seconds = _timed(lambda: model.fit(train, prepared.y_train))
+    seconds = timed(lambda: model.fit(train, prepared.y_train))
     test = prepared.dummies.loc[prepared.test.index]
     return Fit(_predicted(model, test, objective), seconds)
 
@@ -208,7 +193,7 @@ def run_hist_gradient_boosting(prepared: Prepared, seed: int) -> Fit:
         else HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=seed)
     )
     train, test = _categorical_frames(prepared)
-    seconds = _timed(lambda: model.fit(train, prepared.y_train))
+    seconds = timed(lambda: model.fit(train, prepared.y_train))
     return Fit(_predicted(model, test, objective), seconds)
 
 
@@ -246,32 +231,14 @@ def run_byoa(
         "cpu_threads": str(threads),
         **extra,
     }
-    layout = JobLayout(root)
-    layout.create([ChannelInput("train", train_csv)], hyperparameters)
-    log = io.StringIO()
-    started = time.perf_counter()
-    result = run_job(layout, SPEC, echo=log)
-    seconds = time.perf_counter() - started
-    if result.exit_code != 0:
-        sys.stderr.write(log.getvalue())
-        raise SystemExit(f"byoa training failed on {prepared.task.name}: {result.failure_reason}")
-    fitted = FITTED.search(log.getvalue())
-    model = model_fn(layout.base_dir / "model")
-    features = prepared.test.drop(columns=[LABEL])
-    text = features.astype(object).where(features.notna(), "").astype(str)
-    predictions = predict_fn(Records(text.to_numpy(), tuple(features.columns)), model)
+    trained = train_byoa(root, train_csv, hyperparameters)
+    predictions = predict_rows(trained, prepared.test.drop(columns=[LABEL]))
     if prepared.task.objective == "multiclass":
         assert tuple(predictions.classes or ()) == prepared.classes, predictions.classes
         predicted = np.asarray(predictions.probabilities, dtype=np.float64)
     else:
         predicted = np.asarray(predictions.scores, dtype=np.float64)
-    return Fit(predicted, seconds, float(fitted.group(1)) if fitted else None)
-
-
-def _timed(fit: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    fit()
-    return time.perf_counter() - started
+    return Fit(predicted, trained.seconds, trained.fit_seconds)
 
 
 def _slug(name: str) -> str:

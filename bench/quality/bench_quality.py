@@ -31,38 +31,20 @@ Run: ``make bench-quality`` (needs ``pip install -e '.[bench]'``).
 from __future__ import annotations
 
 import argparse
-import io
-import re
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from byoa_fit import TUTORIAL_XGBOOST, predict_rows, timed, train_byoa  # beside this script
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
 from threadpoolctl import threadpool_limits
 from xgboost import XGBClassifier
 
-from algorithm import SPEC, model_fn, predict_fn
 from container import bank_data
-from container.local_job import run_job
-from container.local_tree import ChannelInput, JobLayout
-from serve.records import Records
-
-TUTORIAL_XGBOOST = {
-    "max_depth": 5,
-    "learning_rate": 0.2,
-    "gamma": 4,
-    "min_child_weight": 6,
-    "subsample": 0.8,
-    "n_estimators": 100,
-    "objective": "binary:logistic",
-}
-FITTED = re.compile(r"Fitted in ([0-9.]+) s")
 
 
 @dataclass(frozen=True)
@@ -176,16 +158,6 @@ def _pairs(items: list[str]) -> dict[str, str]:
     return dict(item.split("=", 1) for item in items)
 
 
-def _timed(fit: Callable[[], object], repeats: int = 3) -> float:
-    """The shortest of ``repeats`` wall-clock times of ``fit()``."""
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fit()
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
 def run_xgboost(
     frame: pd.DataFrame,
     train: pd.DataFrame,
@@ -196,8 +168,9 @@ def run_xgboost(
 ) -> Result:
     dummies = pd.get_dummies(frame.drop(columns=[bank_data.LABEL]), dtype=np.float32)
     y = (frame[bank_data.LABEL] == "yes").astype(np.int64)
-    model = XGBClassifier(**TUTORIAL_XGBOOST, n_jobs=threads, random_state=seed, verbosity=0)
-    seconds = _timed(lambda: model.fit(dummies.loc[train.index], y.loc[train.index]), repeats)
+    model = XGBClassifier(**TUTORIAL_XGBOOST, objective="binary:logistic", n_jobs=threads,
+                          random_state=seed, verbosity=0)  # fmt: skip
+    seconds = timed(lambda: model.fit(dummies.loc[train.index], y.loc[train.index]), repeats)
     return Result("XGBoost (tutorial)", model.predict_proba(dummies.loc[test.index])[:, 1], seconds)
 
 
@@ -215,33 +188,17 @@ def run_hist_gradient_boosting(
 
     model = HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=seed)
     y = (train[bank_data.LABEL] == "yes").astype(np.int64)
-    seconds = _timed(lambda: model.fit(inputs(train), y), repeats)
+    seconds = timed(lambda: model.fit(inputs(train), y), repeats)
     return Result("HistGradientBoosting", model.predict_proba(inputs(test))[:, 1], seconds)
 
 
 def run_byoa(
     root: Path, train_csv: Path, test: pd.DataFrame, hyperparameters: dict[str, str], run: int
 ) -> Result:
-    layout = JobLayout(root)
-    layout.create([ChannelInput("train", train_csv)], hyperparameters)
-    log = io.StringIO()
-    started = time.perf_counter()
-    result = run_job(layout, SPEC, echo=log)
-    seconds = time.perf_counter() - started
-    if result.exit_code != 0:
-        sys.stderr.write(log.getvalue())
-        raise SystemExit(f"byoa training failed: {result.failure_reason}")
-    fitted = FITTED.search(log.getvalue())
-    model = model_fn(layout.base_dir / "model")
-    features = test.drop(columns=[bank_data.LABEL])
-    records = Records(features.astype(str).to_numpy(), tuple(features.columns))
-    probabilities = predict_fn(records, model).scores.astype(np.float64)
-    return Result(
-        f"byoa-tabular run {run + 1}",
-        probabilities,
-        seconds,
-        float(fitted.group(1)) if fitted else None,
-    )
+    trained = train_byoa(root, train_csv, hyperparameters)
+    predictions = predict_rows(trained, test.drop(columns=[bank_data.LABEL]))
+    return Result(f"byoa-tabular run {run + 1}", predictions.scores.astype(np.float64),
+                  trained.seconds, trained.fit_seconds)  # fmt: skip
 
 
 def print_table(results: list[Result], y: np.ndarray, hyperparameters: dict[str, str]) -> None:
