@@ -35,27 +35,37 @@ def _train_and_serve(
 def non_root_rule(
     subject: Subject, root: Path, model_dir: Path, options: ContainerOptions
 ) -> Finding:
-    user_options = replace(options, user=jobs.NON_ROOT)
-    problem = _train_and_serve(subject, root, model_dir, user_options)
-    if problem:
-        return failed(
-            "image.non-root", f"as {jobs.NON_ROOT}: {problem}",
-            "write only to /opt/ml and /tmp, and set HOME and caches under /tmp",
-        )  # fmt: skip
-    return passed("image.non-root", f"trained and served as {jobs.NON_ROOT}")
+    return _works_under(
+        "image.non-root", f"as {jobs.NON_ROOT}", replace(options, user=jobs.NON_ROOT),
+        "write only to /opt/ml and /tmp, and set HOME and caches under /tmp",
+        subject, root, model_dir,
+    )  # fmt: skip
 
 
 def read_only_rule(
     subject: Subject, root: Path, model_dir: Path, options: ContainerOptions
 ) -> Finding:
-    locked = replace(options, read_only=True)
-    problem = _train_and_serve(subject, root, model_dir, locked)
+    return _works_under(
+        "image.read-only", "with --read-only, tmpfs /tmp", replace(options, read_only=True),
+        "write nothing outside /opt/ml and /tmp at run time (caches, logs, HOME under /tmp)",
+        subject, root, model_dir,
+    )  # fmt: skip
+
+
+def _works_under(
+    rule: str,
+    settings: str,
+    options: ContainerOptions,
+    fix: str,
+    subject: Subject,
+    root: Path,
+    model_dir: Path,
+) -> Finding:
+    """``rule`` passes when the image trains and serves under ``options`` (``settings``)."""
+    problem = _train_and_serve(subject, root, model_dir, options)
     if problem:
-        return failed(
-            "image.read-only", f"with --read-only --tmpfs /tmp: {problem}",
-            "write nothing outside /opt/ml and /tmp at run time (caches, logs, HOME under /tmp)",
-        )  # fmt: skip
-    return passed("image.read-only", "trained and served with --read-only, tmpfs /tmp")
+        return failed(rule, f"{settings}: {problem}", fix)
+    return passed(rule, f"trained and served {settings}")
 
 
 def labels_rule(
