@@ -86,9 +86,10 @@ def run(settings: TrainingSettings, stop: StopFlag) -> None:
 
 
 def process_group(job: TrainingJob, settings: TrainingSettings) -> AbstractContextManager[None]:
-    """torch.distributed's process group around ``train`` when torch is installed; an algorithm
-    without torch gets none (``job.cluster`` still says who its peers are)."""
-    if not torch_installed():
+    """torch.distributed's process group around ``train`` for a job of several processes when
+    torch is installed; an algorithm without torch gets none (``job.cluster`` still says who its
+    peers are)."""
+    if job.cluster.world_size == 1 or not torch_installed():
         return nullcontext()
     from container import distributed
 
