@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from container.plugin import ALGORITHM_VARIABLE
+from tests.conftest import INSTALLED_ALGORITHM, REPO_ROOT
 from tests.docker.conftest import INSTALLED, SampleRequest, channel_types, sample_channels
 
 pytestmark = pytest.mark.docker
 
 
 def byoa(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """The CLI as the seller runs it, on the algorithm the image holds."""
     return subprocess.run(
         [sys.executable, "-m", "container.cli", *arguments],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
+        env={**os.environ, ALGORITHM_VARIABLE: INSTALLED_ALGORITHM},
     )  # fmt: skip
 
 

@@ -113,10 +113,23 @@ class DockerCluster:
 
 
 @pytest.fixture(scope="module")
+def torch_image(image: str) -> str:
+    """The image, when it holds torch (the mounted DDP algorithm needs it); an image of an
+    algorithm without torch has no process group to test here (tests/integration/
+    test_distributed.py tests the toolkit's torch.distributed path in-process)."""
+    probe = docker("run", "--rm", "--network", "none", "--entrypoint", "python", image, "-c",
+                   "import torch")  # fmt: skip
+    if probe.returncode != 0:
+        pytest.skip("the image's algorithm installs no torch")
+    return image
+
+
+@pytest.fixture(scope="module")
 def reference(
-    image: str, network: str, numeric_data: Path, tmp_path_factory: pytest.TempPathFactory
+    torch_image: str, network: str, numeric_data: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DockerCluster]:
-    cluster = DockerCluster(tmp_path_factory.mktemp("reference"), image, network, numeric_data)
+    root = tmp_path_factory.mktemp("reference")
+    cluster = DockerCluster(root, torch_image, network, numeric_data)
     try:
         cluster.start()
         codes = cluster.wait()
@@ -140,9 +153,9 @@ def test_two_containers_train_together(reference: DockerCluster) -> None:
 
 
 def test_docker_stop_and_restart_on_the_same_checkpoints_ends_the_same(
-    reference: DockerCluster, image: str, network: str, numeric_data: Path, tmp_path: Path
+    reference: DockerCluster, torch_image: str, network: str, numeric_data: Path, tmp_path: Path
 ) -> None:
-    cluster = DockerCluster(tmp_path, image, network, numeric_data)
+    cluster = DockerCluster(tmp_path, torch_image, network, numeric_data)
     try:
         cluster.start()
         deadline = time.monotonic() + 180
