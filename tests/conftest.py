@@ -94,13 +94,22 @@ def command_line(process: psutil.Process) -> list[str]:
 def toolkit_algorithm() -> Iterator[None]:
     """Every process the toolkit's tests start, and the CLI run in-process, use
     :data:`TOOLKIT_ALGORITHM` unless a test names another."""
+    with algorithm_named(TOOLKIT_ALGORITHM):
+        yield
+
+
+@contextlib.contextmanager
+def algorithm_named(name: str) -> Iterator[None]:
+    """``BYOA_ALGORITHM=name`` in this process's environment for the block, as it was after."""
     previous = os.environ.get(ALGORITHM_VARIABLE)
-    os.environ[ALGORITHM_VARIABLE] = TOOLKIT_ALGORITHM
-    yield
-    if previous is None:
-        os.environ.pop(ALGORITHM_VARIABLE, None)
-    else:
-        os.environ[ALGORITHM_VARIABLE] = previous
+    os.environ[ALGORITHM_VARIABLE] = name
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(ALGORITHM_VARIABLE, None)
+        else:
+            os.environ[ALGORITHM_VARIABLE] = previous
 
 
 @pytest.fixture(scope="session")

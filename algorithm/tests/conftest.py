@@ -1,20 +1,18 @@
-"""The bundled algorithm's own test helpers: its fast hyperparameters and the train entrypoint
-run on it (the toolkit's tests use their own algorithm, tests.fixtures.tabular)."""
+"""The bundled algorithm's own test helpers: its fast hyperparameters, and every process these
+tests start (``tests.conftest.run_train`` and the rest) on it; the toolkit's tests use their own
+algorithm, tests.fixtures.tabular."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 import pytest
 
-from container.local_tree import JobLayout
-from container.plugin import ALGORITHM_VARIABLE
-from tests.conftest import bank_frame, run_train, small_bank
+from tests.conftest import algorithm_named, bank_frame, small_bank
 
-__all__ = ["FAST_HYPERPARAMETERS", "bank_frame", "run_bundled", "small_bank", "this_algorithm"]
+__all__ = ["FAST_HYPERPARAMETERS", "bank_frame", "small_bank", "this_algorithm"]
 
+THIS_ALGORITHM = "algorithm"
 FAST_HYPERPARAMETERS = {
     "label": "y", "epochs": "2", "hidden_units": "32", "batch_size": "256", "ensemble_size": "1",
 }  # fmt: skip
@@ -23,17 +21,5 @@ FAST_HYPERPARAMETERS = {
 @pytest.fixture(scope="session", autouse=True)
 def this_algorithm() -> Iterator[None]:
     """Every process these tests start trains or serves this folder's algorithm."""
-    previous = os.environ.get(ALGORITHM_VARIABLE)
-    os.environ[ALGORITHM_VARIABLE] = "algorithm"
-    yield
-    if previous is None:
-        os.environ.pop(ALGORITHM_VARIABLE, None)
-    else:
-        os.environ[ALGORITHM_VARIABLE] = previous
-
-
-def run_bundled(
-    layout: JobLayout, env: Mapping[str, str] | None = None, timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
-    """The real ``train`` entrypoint on ``layout``'s tree, training this algorithm."""
-    return run_train(layout, {ALGORITHM_VARIABLE: "algorithm", **(env or {})}, timeout)
+    with algorithm_named(THIS_ALGORITHM):
+        yield

@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from algorithm.tests.conftest import run_bundled
-from tests.conftest import make_job
+from tests.conftest import make_job, run_train
 
 HYPERPARAMETERS = {"label": "y", "epochs": "1", "hidden_units": "8", "ensemble_size": "1"}
 
@@ -37,7 +36,7 @@ def fails_with(
         paths[name] = tmp_path / f"{name}.csv"
         data.to_csv(paths[name], index=False)
     layout = make_job(tmp_path / "job", paths, hyperparameters)
-    result = run_bundled(layout)
+    result = run_train(layout)
     assert result.returncode == 1, result.stderr[-2000:]
     assert not (layout.base_dir / "model" / "model.pt").exists()
     return layout.failure_file.read_text().splitlines()[0]

@@ -20,10 +20,10 @@ import torch
 
 from algorithm import model_fn, predict_fn
 from algorithm.evaluation import roc_auc
-from algorithm.tests.conftest import FAST_HYPERPARAMETERS, run_bundled
+from algorithm.tests.conftest import FAST_HYPERPARAMETERS
 from container.local_tree import ChannelInput, JobLayout
 from serve.records import Records
-from tests.conftest import make_job
+from tests.conftest import make_job, run_train
 
 TINY = {"epochs": "2", "hidden_units": "16", "batch_size": "64", "ensemble_size": "1"}
 
@@ -35,7 +35,7 @@ def train_ok(
     content_types: dict[str, str] | None = None,
 ) -> tuple[JobLayout, str]:
     layout = make_job(root, channels, hyperparameters, content_types)
-    result = run_bundled(layout)
+    result = run_train(layout)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return layout, result.stdout
 
@@ -210,7 +210,7 @@ def test_checkpoints_are_written_only_when_the_job_has_a_checkpoint_config(
     hyperparameters = {**TINY, "label": "y"}
 
     plain = make_job(tmp_path / "plain", {"train": data}, hyperparameters)
-    result = run_bundled(plain)
+    result = run_train(plain)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "writes no checkpoints" in result.stderr
     assert not list((plain.base_dir / "checkpoints").glob("checkpoint-*.pt"))
@@ -218,7 +218,7 @@ def test_checkpoints_are_written_only_when_the_job_has_a_checkpoint_config(
     kept = tmp_path / "kept-checkpoints"
     layout = JobLayout(tmp_path / "kept", checkpoint_dir=kept)
     layout.create([ChannelInput("train", data)], hyperparameters)
-    result = run_bundled(layout)
+    result = run_train(layout)
     assert result.returncode == 0, result.stderr[-3000:]
     assert len(list(kept.glob("checkpoint-*.pt"))) >= 1
 
@@ -236,7 +236,7 @@ def test_a_small_data_set_takes_steps_of_256_rows_under_the_default_batch_size(
     checkpoints = tmp_path / "checkpoints"
     layout = JobLayout(tmp_path / "job", checkpoint_dir=checkpoints)
     layout.create([ChannelInput("train", data)], hyperparameters)
-    result = run_bundled(layout)
+    result = run_train(layout)
     assert result.returncode == 0, result.stderr[-3000:]
     newest = max(checkpoints.glob("checkpoint-*.pt"), key=lambda path: path.stat().st_mtime)
     saved = torch.load(newest, map_location="cpu", weights_only=True)

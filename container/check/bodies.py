@@ -5,14 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import struct
 
-CSV = "text/csv"
-JSON = "application/json"
-JSON_LINES = "application/jsonlines"
-NPY = "application/x-npy"
-LINE_ALIGNED = (CSV, JSON_LINES)
-NPY_MAGIC = b"\x93NUMPY\x01\x00"
+import numpy as np
+
+from serve.codecs import CSV, JSON, JSON_LINES, LINE_ALIGNED, NPY
+
+__all__ = ["CSV", "LINE_ALIGNED", "base_type", "body_for", "line_count", "npy_bytes"]
+
 Value = float | int | str | None
 
 
@@ -52,23 +51,19 @@ def body_for(lines: list[bytes], content_type: str) -> bytes | None:
 
 
 def npy_bytes(table: list[list[Value]]) -> bytes | None:
-    """A 2-D ``.npy`` (format 1.0): float64 when every field is a number, else unicode."""
+    """A 2-D ``.npy``: float64 when every field is a number, else unicode ("" for missing);
+    None for ragged rows."""
     width = len(table[0]) if table else 0
     if not width or any(len(row) != width for row in table):
         return None
     cells = [value for row in table for value in row]
     if all(isinstance(value, int | float) for value in cells):
-        descr = "<f8"
-        data = struct.pack(f"<{len(cells)}d", *(float(v) for v in cells))  # type: ignore[arg-type]
+        array = np.array(table, dtype=np.float64)
     else:
-        texts = ["" if value is None else str(value) for value in cells]
-        size = max(1, *(len(t) for t in texts))
-        descr = f"<U{size}"
-        data = b"".join(t.ljust(size, "\0").encode("utf-32-le") for t in texts)
-    header = f"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({len(table)}, {width}), }}"
-    padding = 64 - (len(NPY_MAGIC) + 2 + len(header) + 1) % 64
-    header += " " * (padding % 64) + "\n"
-    return NPY_MAGIC + struct.pack("<H", len(header)) + header.encode("latin-1") + data
+        array = np.array([["" if v is None else str(v) for v in row] for row in table], dtype=str)
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
 
 
 def line_count(body: bytes) -> int:

@@ -14,7 +14,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from container.check.subject import Subject
@@ -30,7 +30,6 @@ from container.docker_runner import (
     unique_name,
     writable_folders,
 )
-from container.errors import ConfigError
 from container.failure import read_failure_reason
 from container.local_tree import ChannelInput, JobLayout
 
@@ -73,11 +72,9 @@ def _last_line(log: str) -> str:
 
 
 def lay_out(subject: Subject, root: Path, channels: dict[str, Path] | None = None) -> JobLayout:
-    """The job tree of the profile's training job, its channels copied from the data folder."""
+    """The job tree of the profile's training job, its channels copied from the data folder
+    (:meth:`Subject.validate` has checked that they are there)."""
     sources = channels or subject.channels
-    missing = [f"{name}/ ({path})" for name, path in sources.items() if not path.exists()]
-    if missing:
-        raise ConfigError(f"the data folder lacks the profile's channels: {', '.join(missing)}")
     inputs = [
         ChannelInput(name, path, subject.channel_content_type(name))
         for name, path in sources.items()
@@ -185,7 +182,3 @@ def serving(
             client.close()
     finally:
         container.stop(CLEANUP_GRACE_SECONDS)
-
-
-def with_network(options: ContainerOptions, network: str) -> ContainerOptions:
-    return replace(options, network=network)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from container.check.bodies import (
@@ -25,6 +26,7 @@ READY_WAIT_SECONDS = 240.0
 MALFORMED = b"\xff\xfe not a record \x00\n"
 MIB = 1024 * 1024
 BATCH_STRATEGIES = ("MULTI_RECORD", "SINGLE_RECORD")
+NO_ROWS = "no inference rows in the data folder"
 
 
 def invoke(client: HttpClient, body: bytes, content_type: str, accept: str) -> HttpResponse:
@@ -36,23 +38,39 @@ def _said(response: HttpResponse) -> str:
     return f"HTTP {response.status} {response.body[:200].decode(errors='replace')!r}"
 
 
+@dataclass(frozen=True)
+class SampleRequest:
+    """The sample's rows as a body of the type the rules send by default."""
+
+    lines: list[bytes]
+    content_type: str
+    body: bytes
+
+
+def _sample_request(subject: Subject) -> SampleRequest | None:
+    """None when the data folder holds no inference rows (the rule is then skipped)."""
+    lines = subject.sample_lines
+    if not lines:
+        return None
+    content_type = _request_type(subject)
+    return SampleRequest(lines, content_type, body_for(lines, content_type) or b"")
+
+
 def startup_rule(server: Server) -> Finding:
     return passed("serve.startup", f"first /ping 200 after {server.first_ping_seconds:.1f} s")
 
 
 def ready_rule(server: Server, subject: Subject) -> Finding:
     """Right after the first 200 on /ping, an invocation must be answered; waits for one after."""
-    lines = subject.sample_lines()
-    if not lines:
-        return skipped("serve.ready", "no inference rows in the data folder")
-    content_type = _request_type(subject)
-    body = body_for(lines, content_type) or b""
-    first = invoke(server.client, body, content_type, "*/*")
+    sample = _sample_request(subject)
+    if sample is None:
+        return skipped("serve.ready", NO_ROWS)
+    first = invoke(server.client, sample.body, sample.content_type, "*/*")
     if first.status == 200:
         return passed("serve.ready", "the first invocation after /ping 200 was answered 200")
     deadline = time.monotonic() + READY_WAIT_SECONDS
     while time.monotonic() < deadline and invoke(
-        server.client, body, content_type, "*/*"
+        server.client, sample.body, sample.content_type, "*/*"
     ).status != 200:  # fmt: skip
         time.sleep(0.5)
     return failed(
@@ -68,9 +86,9 @@ def _request_type(subject: Subject) -> str:
 
 
 def request_types_rule(server: Server, subject: Subject) -> Finding:
-    lines = subject.sample_lines()
+    lines = subject.sample_lines
     if not lines:
-        return skipped("serve.request-types", "no inference rows in the data folder")
+        return skipped("serve.request-types", NO_ROWS)
     accepted, refused, unmade = [], [], []
     for content_type in subject.request_types:
         body = body_for(lines, content_type)
@@ -94,15 +112,13 @@ def request_types_rule(server: Server, subject: Subject) -> Finding:
 
 
 def response_types_rule(server: Server, subject: Subject) -> Finding:
-    lines = subject.sample_lines()
-    if not lines:
-        return skipped("serve.response-types", "no inference rows in the data folder")
-    content_type = _request_type(subject)
-    body = body_for(lines, content_type) or b""
+    sample = _sample_request(subject)
+    if sample is None:
+        return skipped("serve.response-types", NO_ROWS)
     problems, produced = [], []
     for accept in subject.response_types:
-        answer = invoke(server.client, body, content_type, accept)
-        problem = _response_problem(answer, accept, len(lines), content_type)
+        answer = invoke(server.client, sample.body, sample.content_type, accept)
+        problem = _response_problem(answer, accept, len(sample.lines), sample.content_type)
         if problem:
             problems.append(f"{accept}: {problem}")
         else:
@@ -160,7 +176,7 @@ def execution_parameters_rule(server: Server, subject: Subject) -> Finding:
         said = answer.body.decode(errors="replace").strip()[:160]
     else:
         said = f"HTTP {answer.status} (optional: SageMaker then uses the job's values)"
-    lines = subject.sample_lines()
+    lines = subject.sample_lines
     limit = payload_mb(subject)
     if lines:
         body = big_body(lines, limit * MIB)
@@ -198,9 +214,9 @@ def _parameter_problems(body: bytes) -> list[str]:
 
 def ping_busy_rule(server: Server, subject: Subject) -> Finding:
     """/ping from a second connection while the first sends the largest body, several times."""
-    lines = subject.sample_lines()
+    lines = subject.sample_lines
     if not lines:
-        return skipped("serve.ping-busy", "no inference rows in the data folder")
+        return skipped("serve.ping-busy", NO_ROWS)
     body = big_body(lines, payload_mb(subject) * MIB)
     pinger = _second_client(server)
     try:

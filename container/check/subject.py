@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from container.errors import ConfigError
-from container.marketplace.validation_data import INFERENCE
+from container.sample_data import INFERENCE
 
 Request = dict[str, Any]
 LOCAL_BUCKET = "byoa-check-local"
+SAMPLE_ROWS = 50  # inference rows the hosting rules send
 
 
 @dataclass(frozen=True)
@@ -103,13 +105,15 @@ class Subject:
             return []
         return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
 
-    def sample_lines(self, limit: int = 50) -> list[bytes]:
-        """Up to ``limit`` non-empty lines of the first inference file (headerless rows)."""
+    @cached_property
+    def sample_lines(self) -> list[bytes]:
+        """Up to ``SAMPLE_ROWS`` non-empty lines of the first inference file (headerless rows),
+        read once for every rule."""
         files = self.inference_files()
         if not files:
             return []
         lines = [line for line in files[0].read_bytes().splitlines() if line.strip()]
-        return lines[:limit]
+        return lines[:SAMPLE_ROWS]
 
 
 def load_subject(image: str, request_file: Path | None, data: Path | None) -> Subject:

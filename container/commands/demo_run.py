@@ -21,8 +21,7 @@ from container.errors import ConfigError
 from container.local_job import run_job
 from container.local_tree import ChannelInput, JobLayout
 from container.plugin import Algorithm, load_algorithm
-
-INFERENCE = "inference"
+from container.sample_data import INFERENCE, channel_folders
 
 
 def handle(arguments: argparse.Namespace) -> int:
@@ -39,7 +38,7 @@ def handle(arguments: argparse.Namespace) -> int:
         )
     channels = [
         ChannelInput(name, path, algorithm.spec.channel(name).content_types[0])
-        for name, path in _channel_folders(algorithm, data).items()
+        for name, path in channel_folders(algorithm.spec, data).items()
     ]
     layout = JobLayout(root / "job")
     layout.create(channels, {**algorithm.spec.validation_hyperparameters, **extra})
@@ -66,15 +65,3 @@ def _trained(algorithm: Algorithm, layout: JobLayout) -> bool:
     result = run_job(layout, algorithm.spec)
     print_result(result, layout)
     return result.exit_code == 0
-
-
-def _channel_folders(algorithm: Algorithm, data: Path) -> dict[str, Path]:
-    declared = [channel.name for channel in algorithm.spec.channels]
-    found = {name: data / name for name in declared if (data / name).is_dir()}
-    missing = [c.name for c in algorithm.spec.channels if c.required and c.name not in found]
-    if missing or not (data / INFERENCE).is_dir():
-        raise ConfigError(
-            f"{data} needs one sub-folder per channel ({', '.join(declared)}; missing: "
-            f"{', '.join(missing) or 'none'}) and an {INFERENCE}/ folder of rows to predict"
-        )
-    return found

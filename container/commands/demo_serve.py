@@ -11,8 +11,7 @@ import os
 import socket
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -42,30 +41,23 @@ def score_bank_rows(model_archive: Path, test_csv: Path, label: str) -> int:
 
 
 def _with_server(model_archive: Path, use: Callable[[str], int]) -> int:
-    with (
-        tempfile.TemporaryDirectory(prefix="byoa-demo-") as scratch,
-        _server(prepare_model_dir(model_archive, Path(scratch))) as url,
-    ):
-        return use(url) if url else 1
-
-
-@contextmanager
-def _server(model_dir: Path) -> Iterator[str | None]:
-    port = _free_port()
-    env = {"BYOA_MODEL_DIR": str(model_dir), "SAGEMAKER_BIND_TO_PORT": str(port)}
-    server = ServerProcess(local_server_command(), port, {**os.environ, **env})
-    try:
-        seconds = server.start().wait_ready()
-    except ServerStartError as error:
-        print(f"[demo] the server did not start: {error}", file=sys.stderr)
-        server.stop()
-        yield None
-        return
-    try:
-        print(f"[demo] server ready in {seconds:.1f} s at {server.url}", file=sys.stderr)
-        yield server.url
-    finally:
-        server.stop()
+    """``use(url)`` of a real server on the extracted model; 1 when it does not start."""
+    with tempfile.TemporaryDirectory(prefix="byoa-demo-") as scratch:
+        model_dir = prepare_model_dir(model_archive, Path(scratch))
+        port = _free_port()
+        env = {"BYOA_MODEL_DIR": str(model_dir), "SAGEMAKER_BIND_TO_PORT": str(port)}
+        server = ServerProcess(local_server_command(), port, {**os.environ, **env})
+        try:
+            seconds = server.start().wait_ready()
+        except ServerStartError as error:
+            print(f"[demo] the server did not start: {error}", file=sys.stderr)
+            server.stop()
+            return 1
+        try:
+            print(f"[demo] server ready in {seconds:.1f} s at {server.url}", file=sys.stderr)
+            return use(server.url)
+        finally:
+            server.stop()
 
 
 def _answer_files(url: str, spec: AlgorithmSpec, files: list[Path]) -> int:

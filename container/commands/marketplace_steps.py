@@ -28,6 +28,7 @@ from container.marketplace.validation_profile import (
 )
 from container.marketplace.waiting import Poll
 from container.plugin import SAMPLE_FOLDER, Algorithm, load_algorithm
+from container.sample_data import INFERENCE
 
 
 def handle_spec(arguments: argparse.Namespace) -> int:
@@ -164,6 +165,6 @@ def _uploads(
 ) -> list[validation_data.Upload]:
     uploads = validation_data.plan_uploads(folder, arguments.bucket, arguments.prefix)
     if inference_only:
-        inference = f"/{validation_data.INFERENCE}/"
+        inference = f"/{INFERENCE}/"
         uploads = [u for u in uploads if inference in f"/{u.key}"]
     return uploads

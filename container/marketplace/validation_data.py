@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from container.errors import ConfigError
 from container.marketplace.errors import MarketplaceError
+from container.sample_data import INFERENCE, channel_folders
 from container.spec import AlgorithmSpec
-
-INFERENCE = "inference"
 
 
 @dataclass(frozen=True)
@@ -47,28 +47,16 @@ def s3_uri(bucket: str, *parts: str) -> str:
 
 def locations(spec: AlgorithmSpec, folder: Path, bucket: str, prefix: str) -> ValidationData:
     """Where each part of ``folder`` goes under ``s3://bucket/prefix``; checks the folder."""
-    channels = _channel_folders(spec, folder)
+    try:
+        channels = channel_folders(spec, folder)
+    except ConfigError as error:
+        raise MarketplaceError(f"validation {error}") from error
     return ValidationData(
         channels={name: s3_uri(bucket, prefix, name) for name in channels},
         inference=s3_uri(bucket, prefix, INFERENCE),
         training_output=s3_uri(bucket, prefix, "training-output"),
         transform_output=s3_uri(bucket, prefix, "transform-output"),
     )
-
-
-def _channel_folders(spec: AlgorithmSpec, folder: Path) -> list[str]:
-    present = sorted(p.name for p in folder.iterdir() if p.is_dir() and _files(p))
-    declared = {c.name for c in spec.channels}
-    unknown = [n for n in present if n not in declared and n != INFERENCE]
-    missing = [c.name for c in spec.channels if c.required and c.name not in present]
-    if unknown or missing or INFERENCE not in present:
-        raise MarketplaceError(
-            f"validation data folder {folder} needs one non-empty sub-folder per channel "
-            f"(declared: {', '.join(sorted(declared))}; required missing: "
-            f"{', '.join(missing) or 'none'}; unknown: {', '.join(unknown) or 'none'}) "
-            f"and a non-empty {INFERENCE}/ folder of headerless CSV rows"
-        )
-    return [n for n in present if n != INFERENCE]
 
 
 def _files(folder: Path) -> list[Path]:

@@ -32,6 +32,8 @@ from container.marketplace.validation_data import locations
 from container.marketplace.validation_profile import ValidationSettings, algorithm_validation
 from container.metrics import metric_definitions
 from container.plugin import Algorithm, load_algorithm
+from container.sample_data import channel_folders
+from serve.codecs import LINE_ALIGNED
 from serve.process import ServerProcess
 from tests.conftest import INSTALLED_ALGORITHM, REPO_ROOT, TOOLKIT_ALGORITHM, make_job, run_train
 from tests.integration.serve_support import running_server
@@ -40,7 +42,6 @@ from tests.integration.serve_support import running_server
 ALGORITHMS = sorted({INSTALLED_ALGORITHM, "examples.ridge", TOOLKIT_ALGORITHM})
 IMAGE = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/conformance:1.0.0"
 ROLE = "arn:aws:iam::111122223333:role/MarketplaceValidation"
-LINE_ALIGNED = ("text/csv", "application/jsonlines")
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,7 @@ class Subject:
         return {"BYOA_ALGORITHM": self.name}
 
     def channels(self) -> dict[str, Path]:
-        declared = {c.name for c in self.algorithm.spec.channels}
-        return {p.name: p for p in sorted(self.sample.iterdir()) if p.name in declared}
+        return channel_folders(self.algorithm.spec, self.sample)
 
     def content_types(self) -> dict[str, str]:
         spec = self.algorithm.spec

@@ -32,6 +32,8 @@ from container.docker_runner import (
 from container.local_job import JobResult
 from container.local_tree import JobLayout
 from container.plugin import Algorithm, load_algorithm
+from container.sample_data import INFERENCE, channel_folders
+from serve.codecs import LINE_ALIGNED
 from serve.context import RequestContext
 from serve.service import Answer, InferenceService
 from serve.settings import ServerSettings
@@ -40,7 +42,6 @@ from tests.conftest import INSTALLED_ALGORITHM, REPO_ROOT, make_job
 # An explicit BYOA_TEST_IMAGE is used as it is; by default, the image of this very source.
 IMAGE = os.environ.get("BYOA_TEST_IMAGE") or f"byoa:{context_tag(REPO_ROOT)}"
 INSTALLED: Algorithm = load_algorithm(INSTALLED_ALGORITHM)
-INFERENCE = "inference"
 
 
 def sample() -> Path:
@@ -51,8 +52,7 @@ def sample() -> Path:
 
 
 def sample_channels() -> dict[str, Path]:
-    declared = {channel.name for channel in INSTALLED.spec.channels}
-    return {p.name: p for p in sorted(sample().iterdir()) if p.name in declared}
+    return channel_folders(INSTALLED.spec, sample())
 
 
 def channel_types() -> dict[str, str]:
@@ -143,9 +143,6 @@ class SampleRequest:
     def line_aligned(self) -> bool:
         """Whether the answer must hold one line per request line."""
         return self.content_type in LINE_ALIGNED and self.accept in LINE_ALIGNED
-
-
-LINE_ALIGNED = ("text/csv", "application/jsonlines")
 
 
 @pytest.fixture(scope="session")

@@ -38,5 +38,5 @@ def test_data_without_the_required_channel_is_a_clear_error(tmp_path: Path) -> N
     (tmp_path / "data" / "inference").mkdir(parents=True)
     result = demo(tmp_path, "--data", str(tmp_path / "data"), algorithm=TOOLKIT_ALGORITHM)
     assert result.returncode != 0
-    assert "needs one sub-folder per channel" in result.stderr
-    assert "missing: train" in result.stderr
+    assert "needs one non-empty sub-folder per channel" in result.stderr
+    assert "required missing: train" in result.stderr

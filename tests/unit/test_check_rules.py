@@ -108,7 +108,7 @@ def test_the_derived_request_comes_from_the_installed_algorithm(
     subject = load_subject("img:1", None, None)
     assert subject.request["TrainingSpecification"]["TrainingImage"] == "img:1"
     assert "train" in subject.channels and all(p.is_dir() for p in subject.channels.values())
-    assert subject.sample_lines() and subject.request_types and subject.response_types
+    assert subject.sample_lines and subject.request_types and subject.response_types
     assert subject.transform["TransformInput"]["SplitType"] == "Line"
 
 
