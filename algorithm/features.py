@@ -17,7 +17,6 @@ int32 codes, one row per record.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from algorithm import request_text
 from byoa import BadRequest, DataError, Records
 
 MAX_CATEGORIES = 10_000
@@ -56,12 +56,22 @@ class FeatureTransform:
         return tuple(len(v) + 1 for v in self.vocabularies)
 
     def encode_records(self, records: Records) -> EncodedFeatures:
-        values = self._ordered(records)
-        numbers = _records_as_float(values[:, self._numeric_positions], self.numeric)
-        numeric = numbers.astype(np.float32)
-        numeric -= self._float32_means  # float32 element by element, exactly as in training
-        numeric /= self._float32_scales
-        return EncodedFeatures(numeric, self._codes(values))
+        positions = self._positions(records)
+        numeric = [positions[i] for i in self._numeric_positions]
+        categorical = [positions[i] for i in self._categorical_positions]
+        numbers = self._numbers(records, numeric)
+        standardised = numbers.astype(np.float32)
+        standardised -= self._float32_means  # float32 element by element, exactly as in training
+        standardised /= self._float32_scales
+        return EncodedFeatures(standardised, self._codes(records.values[:, categorical]))
+
+    def _numbers(self, records: Records, positions: list[int]) -> np.ndarray:
+        """From the request's CSV text when it is large and kept it, else field by field."""
+        if records.text is not None and len(records) >= request_text.MIN_ROWS:
+            numbers = request_text.read_numbers(records.text, records.values, positions)
+            if numbers is not None:
+                return numbers
+        return records.floats(positions, self.numeric)
 
     def prepare(self) -> FeatureTransform:
         """Build the per-model lookups now (at load time) rather than on the first request."""
@@ -69,8 +79,7 @@ class FeatureTransform:
         _ = self._float32_means, self._float32_scales
         return self
 
-    def _codes(self, values: np.ndarray) -> np.ndarray:
-        block = values[:, self._categorical_positions]
+    def _codes(self, block: np.ndarray) -> np.ndarray:
         if block.dtype.kind != "U":  # numbers (or objects) become the keys categories have
             columns = [category_keys(block[:, i]) for i in range(block.shape[1])]
             block = (np.stack(columns, axis=1) if columns else block).astype(str)
@@ -106,7 +115,8 @@ class FeatureTransform:
     def _float32_scales(self) -> np.ndarray:
         return np.asarray(self.scales, dtype=np.float32)
 
-    def _ordered(self, records: Records) -> np.ndarray:
+    def _positions(self, records: Records) -> list[int]:
+        """Where each of the transform's columns is among the records' fields."""
         values = records.values
         if values.ndim != 2:
             raise BadRequest("expected rows of features (a 2-D table)")
@@ -116,12 +126,11 @@ class FeatureTransform:
                     f"expected {len(self.columns)} columns per row, got {values.shape[1]} "
                     f"(columns: {', '.join(self.columns)})"
                 )
-            return values
+            return list(range(len(self.columns)))
         missing = [c for c in self.columns if c not in records.columns]
         if missing:
             raise BadRequest(f"records lack the features {', '.join(missing[:10])}")
-        positions = [records.columns.index(c) for c in self.columns]
-        return values[:, positions]
+        return [records.columns.index(c) for c in self.columns]
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -176,37 +185,6 @@ def column_as_float(series: pd.Series, name: str, source: str) -> np.ndarray:
             f"{series.iloc[row]!r}; fix the value or list the column in categorical_columns"
         )
     return converted.to_numpy(dtype=np.float64, na_value=np.nan)
-
-
-def _records_as_float(block: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
-    """The numeric columns of a request as float64 (NaN for empty fields); a BadRequest names
-    the first field that is not a number by its row and column."""
-    if block.dtype.kind in "fiu":
-        return block.astype(np.float64)
-    if block.dtype.kind == "U":  # float() is what numpy's str to float cast calls, per field
-        try:
-            parsed = [float(text) if text else math.nan for text in block.ravel().tolist()]
-            return np.array(parsed, dtype=np.float64).reshape(block.shape)
-        except ValueError:
-            pass  # found below, by row and column
-    text = np.where(block == "", "nan", block)
-    try:
-        return text.astype(np.float64)
-    except ValueError:
-        row, column = next(
-            (r, c) for r, c in np.ndindex(*text.shape) if not _parses(str(text[r, c]))
-        )
-        raise BadRequest(
-            f"row {row + 1}, column {names[column]!r}: {str(block[row, column])!r} is not a number"
-        ) from None
-
-
-def _parses(value: str) -> bool:
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True
 
 
 def finite_mean(x: np.ndarray) -> float:

@@ -19,11 +19,13 @@ from algorithm.inference import predict_fn
 from algorithm.model_files import TrainedModel
 from algorithm.network import NetworkConfig
 from algorithm.prediction import SMALL_BATCH_ROWS
+from algorithm.request_text import MIN_ROWS
 from algorithm.tests.test_algorithm_ensemble import trained_members
+from serve.codecs import csv_codec
 from serve.errors import BadRequest
 from serve.records import Records
 
-SIZES = (1, 7, LOOKUP_ROWS + 1, SMALL_BATCH_ROWS + 1, 700)
+SIZES = (1, 7, LOOKUP_ROWS + 1, SMALL_BATCH_ROWS + 1, MIN_ROWS + 200)
 JOBS = ("admin.", "blue-collar", "services", "technician", "unknown")
 
 
@@ -188,3 +190,45 @@ def test_a_network_without_input_columns_scores_on_the_small_path() -> None:
     with torch.inference_mode():
         expected = fused(torch.from_numpy(numeric), torch.from_numpy(categorical))
         torch.testing.assert_close(fused.score_small_batch(numeric, categorical), expected)
+
+
+def _csv_records(values: np.ndarray) -> Records:
+    return csv_codec.decode(("\n".join(",".join(row) for row in values.tolist())).encode(), {})
+
+
+@pytest.mark.parametrize("objective", ["binary", "regression"])
+def test_a_large_csv_request_read_from_its_text_predicts_as_its_fields_do(objective: str) -> None:
+    model = _model(objective)
+    records = _csv_records(_request(MIN_ROWS + 50, seed=11))
+    assert records.text is not None  # the route under test: numbers parsed from the text
+    fields = Records(records.values)
+    np.testing.assert_array_equal(
+        predict_fn(records, model).scores, predict_fn(fields, model).scores
+    )
+    np.testing.assert_allclose(
+        predict_fn(records, model).scores, _reference_scores(fields, model), rtol=1e-6, atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("rows", [3, MIN_ROWS + 50])
+def test_fields_the_csv_reader_reads_otherwise_are_read_as_float_reads_them(rows: int) -> None:
+    """``nan`` is a number to ``float`` (pandas refuses it); ``true`` is none (pandas reads 1)."""
+    model = _model("binary")
+    values = _request(rows, seed=2)
+    values[rows - 1, 4] = "nan"
+    scores = predict_fn(_csv_records(values), model).scores
+    np.testing.assert_allclose(scores, predict_fn(Records(values), model).scores, atol=1e-6)
+    values[rows - 1, 4] = "true"
+    with pytest.raises(BadRequest, match=rf"row {rows}, column 'rate': 'true' is not a number"):
+        predict_fn(_csv_records(values), model)
+    values[rows - 1, 4] = "0.5"
+    values[0, 1] = "true"  # in a text column it is a category like any other
+    assert len(predict_fn(_csv_records(values), model)) == rows
+
+
+def test_a_bad_number_in_a_large_csv_request_is_named_by_row_and_column() -> None:
+    model = _model("binary")
+    values = _request(MIN_ROWS + 50, seed=4)
+    values[MIN_ROWS, 0] = "4O"
+    with pytest.raises(BadRequest, match=rf"row {MIN_ROWS + 1}, column 'age': '4O' is not"):
+        predict_fn(_csv_records(values), model)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from serve.codecs.output import prediction_arrays
+from serve.codecs.rows import check_padding
 from serve.codecs.text import body_text
 from serve.errors import BadRequest
 from serve.records import Records
@@ -36,7 +37,15 @@ def decode(body: bytes, parameters: dict[str, str]) -> Records:
     if '"' in text or "\n\n" in text:
         return Records(_general(text))
     values = _numeric(text) if _numbers_only(text.partition("\n")[0]) else None
-    return Records(values if values is not None else _fields(text))
+    if values is not None:
+        return Records(values)
+    return Records(_fields(text), text=_kept(text))
+
+
+def _kept(text: str) -> str | None:
+    """The text for :attr:`Records.text` (it is in memory anyway): none with a NUL, which CSV
+    readers in C take for the end of a field."""
+    return None if "\0" in text else text
 
 
 def _numeric(text: str) -> np.ndarray | None:
@@ -94,19 +103,15 @@ def _fields(text: str) -> np.ndarray:
             f"row {number} has {counts[number - 1]} columns but row 1 has {width}; "
             "every row needs the same columns"
         )
-    starts = np.concatenate([[0], delimiters + 1])
-    lengths = np.append(delimiters, len(points)) - starts
+    # Each field padded with NULs to the longest one's width: a row of the table per field,
+    # filled through a mask of the places its characters go (twice as fast as np.repeat)
+    bounds = np.empty(len(delimiters) + 2, dtype=np.intp)
+    bounds[0], bounds[1:-1], bounds[-1] = -1, delimiters, len(points)
+    lengths = np.diff(bounds) - 1
     longest = max(int(lengths.max()), 1)
-    # Fixed-width fields in one pass: each delimiter (and a NUL after the last field) becomes
-    # the NULs that pad the field before it to the longest field's width.
-    characters = np.empty(len(points) + 1, dtype=np.uint32)
-    characters[:-1] = points
-    characters[delimiters] = 0
-    characters[-1] = 0
-    repeats = np.ones(len(characters), dtype=np.intp)
-    repeats[delimiters] = longest - lengths[:-1]
-    repeats[-1] = longest - lengths[-1]
-    table = np.repeat(characters, repeats)
+    check_padding(longest, len(lengths), len(points) - len(delimiters))
+    table = np.zeros((len(lengths), longest), dtype=np.uint32)
+    table[np.arange(longest) < lengths[:, None]] = points[~is_delimiter]
     values = table.view(f"<U{longest}").reshape(len(counts), width)
     return _as_numbers(values)
 
@@ -147,6 +152,8 @@ def _general(text: str) -> np.ndarray:
     except csv.Error as error:
         raise BadRequest(f"row {reader.line_num}: malformed CSV ({error})") from None
     width = len(rows[0])
+    lengths = [len(field) for row in rows for field in row]
+    check_padding(max(lengths, default=0), len(lengths), sum(lengths))
     for number, row in enumerate(rows, start=1):
         if not row:
             raise BadRequest(f"row {number} is empty: send one record per line")

@@ -117,10 +117,15 @@ def _text_values(
                 )
     texts = [["" if v is None else str(v) for v in row] for row in rows]
     lengths = [len(text) for row in texts for text in row]
-    longest = max(lengths, default=0)
-    if len(lengths) * longest > MAX_TEXT_PADDING * sum(lengths) + SMALL_TABLE * 256:
+    check_padding(max(lengths, default=0), len(lengths), sum(lengths))
+    return np.array(texts, dtype=str)
+
+
+def check_padding(longest: int, count: int, characters: int) -> None:
+    """A BadRequest when ``count`` values of ``characters`` in all would take more than
+    :data:`MAX_TEXT_PADDING` times that padded to the ``longest`` one's width."""
+    if count * longest > MAX_TEXT_PADDING * characters + SMALL_TABLE * 256:
         raise BadRequest(
-            f"a value of {longest} characters would pad all {len(lengths)} values to its "
+            f"a value of {longest} characters would pad all {count} values to its "
             "length; send long texts in a request of their own or shorten them"
         )
-    return np.array(texts, dtype=str)

@@ -211,7 +211,7 @@ def one_long_value_among_short_ones(essence: str) -> bytes:
     [
         JSON,
         JSON_LINES,
-        pytest.param(CSV, marks=pytest.mark.xfail(strict=True, reason="csv_codec._general pads")),
+        CSV,
     ],
 )
 def test_one_long_value_cannot_pad_every_value_to_its_length(essence: str) -> None:

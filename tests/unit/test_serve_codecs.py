@@ -10,7 +10,7 @@ import pytest
 
 from serve.codecs import csv_codec, json_codec, jsonlines_codec, npy_codec
 from serve.errors import BadRequest, InferenceError, UnsupportedMediaType
-from serve.records import Predictions
+from serve.records import Predictions, Records
 
 
 def test_numeric_csv_takes_the_float32_path() -> None:
@@ -50,6 +50,33 @@ def test_unquoted_text_bodies_split_as_the_csv_module_splits_them(rows: int) -> 
     assert values.dtype.kind == "U"
     assert values.tolist() == [line.split(",") for line in lines]
     assert values.dtype == csv_codec._general("\n".join(lines)).dtype
+
+
+def test_unquoted_text_bodies_keep_their_text_for_readers_of_their_own() -> None:
+    records = csv_codec.decode(b"56,housemaid\r\n57,\r\n", {})
+    assert records.text == "56,housemaid\n57,"
+    assert csv_codec.decode(b'56,"house, maid"\n', {}).text is None  # quoted: the csv module
+    assert csv_codec.decode(b"56,a\x00b\n", {}).text is None  # C readers end a field at NUL
+    assert csv_codec.decode(b"1,2\n", {}).text is None  # numbers: float32 values say it all
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_one_long_csv_field_cannot_pad_every_field_to_its_length(quoted: bool) -> None:
+    long = '"' + "x" * 3000 + '"' if quoted else "x" * 3000
+    with pytest.raises(BadRequest, match="a value of 3000 characters would pad all 20001 values"):
+        csv_codec.decode((long + "\n" + "y\n" * 20_000).encode(), {})
+    assert csv_codec.decode((long + "\n" + "y\n" * 20).encode(), {}).values.shape == (21, 1)
+
+
+def test_records_read_their_fields_as_float_reads_them() -> None:
+    records = Records(np.array([["1.5", "", "x"], [" 2 ", "1_0", "nan"]]))
+    np.testing.assert_array_equal(records.floats([0, 1]), [[1.5, np.nan], [2.0, 10.0]])
+    assert np.isnan(Records(records.values[1:]).floats([2])[0, 0])
+    with pytest.raises(BadRequest, match="row 1, column 'kind': 'x' is not a number"):
+        records.floats([0, 2], ["size", "kind"])
+    with pytest.raises(BadRequest, match="row 1, column '3': 'x' is not a number"):
+        records.floats([2])
+    assert Records(np.ones((2, 3), np.float32)).floats([2, 0]).dtype == np.float64
 
 
 def test_numbers_after_a_first_text_row_stay_text_and_numbers_numpy_reads_are_numbers() -> None:
