@@ -9,17 +9,14 @@ as byoa, so only the serving stack differs.
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 from typing import Any
 
 import flask
-import numpy as np
-import pandas as pd
+from pandas_csv import read_records, write_scores
 
 from algorithm import model_fn, predict_fn
-from serve.records import Records
 
 app = flask.Flask(__name__)
 
@@ -46,13 +43,6 @@ def ping() -> flask.Response:
 def invocations() -> flask.Response:
     if flask.request.content_type != "text/csv":
         return flask.Response(response="This predictor only supports CSV data", status=415)
-    data = flask.request.data.decode("utf-8")
-    frame = pd.read_csv(io.StringIO(data), header=None)
-    if all(pd.api.types.is_numeric_dtype(dtype) for dtype in frame.dtypes):
-        records = Records(frame.to_numpy(dtype=np.float32))
-    else:  # text columns: every field as text, missing ones empty
-        records = Records(frame.astype(object).where(frame.notna(), "").to_numpy(dtype=str))
+    records = read_records(flask.request.data.decode("utf-8"))
     predictions = predict_fn(records, ScoringService.get_model())
-    out = io.StringIO()
-    pd.DataFrame({"results": predictions.scores}).to_csv(out, header=False, index=False)
-    return flask.Response(response=out.getvalue(), status=200, mimetype="text/csv")
+    return flask.Response(response=write_scores(predictions), status=200, mimetype="text/csv")
