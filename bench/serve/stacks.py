@@ -1,4 +1,4 @@
-"""The two servers the benchmark compares, started as a user starts them, and their memory."""
+"""The servers the benchmark compares, started as a user starts them, and their memory."""
 
 from __future__ import annotations
 
@@ -78,6 +78,19 @@ def start_classic(model_dir: Path, port: int, workers: int, folder: Path) -> Sta
     stack.processes.append(_spawn(["nginx", "-c", str(config), "-p", str(folder)], env,
                                   folder / "nginx.log"))  # fmt: skip
     stack.processes.append(_spawn(gunicorn, env, folder / "gunicorn.log"))
+    return stack
+
+
+def start_fastapi(model_dir: Path, port: int, workers: int, log: Path, tuned: bool) -> Stack:
+    """uvicorn with ``--workers`` serving ``fastapi_app``, tutorial or tuned (one torch thread)."""
+    variant = "tuned" if tuned else "tutorial"
+    command = [
+        sys.executable, "-m", "uvicorn", "fastapi_app:app", "--workers", str(workers),
+        "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+    ]  # fmt: skip
+    env = {**environment(model_dir, port, workers), "BYOA_BENCH_FASTAPI": variant}
+    stack = Stack(f"fastapi-{variant}", port, started=time.perf_counter())
+    stack.processes.append(_spawn(command, env, log))
     return stack
 
 
