@@ -75,9 +75,11 @@ format:
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## bench-serve: byoa's server vs nginx + gunicorn sync + flask + pandas, side by side (wrk, nginx),
-## on the synthetic 60-float model and on the bundled bank model
+## bench-serve: byoa's server vs nginx + gunicorn sync + flask + pandas and FastAPI + uvicorn
+## (tutorial and tuned), side by side (wrk, nginx), on the synthetic 60-float model and on the
+## bundled bank model (needs .[bench-serve])
 bench-serve:
+	$(BIN)/python -m pip install --quiet -e '.[bench-serve]'
 	$(BIN)/python bench/serve/bench_serve.py
 	$(BIN)/python bench/serve/bench_serve.py --model bank
 
