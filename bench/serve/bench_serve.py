@@ -1,17 +1,21 @@
-"""Benchmark: byoa's server against the classic stack, same model, same machine, one sitting.
+"""Benchmark: byoa's server against the classic and FastAPI stacks, same model, same machine.
 
     python bench/serve/bench_serve.py [--model bank]    (make bench-serve runs both models)
 
 Trains the bundled algorithm briefly on a synthetic 60-float-column data set through the real
-``train`` entrypoint, starts both stacks with one worker per core (byoa: gunicorn gthread,
-model preloaded; classic: nginx -> gunicorn sync workers -> Flask + pandas, see
-``classic_app.py``), and prints requests/s and p50/p99 latency from wrk at 1, 100 and 10,000
-rows per request, ``/ping`` p99 while every worker runs 10,000-row requests, cold start to the
-first 200 on ``/ping`` and to the first prediction, idle PSS of the whole process tree, and
-the ratios against the issue's targets. Figures are noisy on a shared machine; the ratios are
-measured side by side, alternating the stacks scenario by scenario. ``--model bank`` serves the
-bundled algorithm's own bank model instead (default hyperparameters, ``bench/serve/bank.py``),
-with bodies cut from the bank test split (10 of the 20 columns text).
+``train`` entrypoint and starts four stacks with one worker per core: classic (nginx -> gunicorn
+sync workers -> Flask + pandas, ``classic_app.py``), FastAPI + uvicorn as tutorials write it
+(``fastapi_app.py``, torch at its default thread count), the same FastAPI app tuned to one torch
+thread per worker, and byoa (gunicorn gthread, model preloaded). It prints requests/s and
+p50/p99 latency from wrk at 1, 100 and 10,000 rows per request, ``/ping`` p99 while every worker
+runs 10,000-row requests, cold start to the first 200 on ``/ping`` and to the first prediction
+(median of ``--starts`` starts of every stack), idle PSS of each process tree, byoa's 10,000-row
+requests/s over the in-process floor in each of ``--repeat`` sittings, and byoa's ratios to the
+classic and the tuned FastAPI stacks against the issue's targets (``serve_report.py``).
+Figures are noisy on a shared machine; the ratios are measured side by side, alternating the
+stacks scenario by scenario. ``--model bank`` serves the bundled algorithm's own bank model
+instead (default hyperparameters, ``bench/serve/bank.py``), with bodies cut from the bank test
+split (10 of the 20 columns text).
 """
 
 from __future__ import annotations
@@ -31,7 +35,16 @@ from pathlib import Path
 import numpy as np
 from bank import bank_body, bank_model
 from load import Load, PingProbe, in_process_floor, wrk
-from stacks import REPO_ROOT, Stack, cold_start, start_byoa, start_classic, tree_pss_mb
+from serve_report import STACKS, print_table
+from stacks import (
+    REPO_ROOT,
+    Stack,
+    cold_start,
+    start_byoa,
+    start_classic,
+    start_fastapi,
+    tree_pss_mb,
+)
 
 sys.path.insert(0, str(REPO_ROOT))  # this checkout's algorithm and serve, not an installed copy
 
@@ -54,8 +67,8 @@ def main() -> int:
             model_dir, bodies = train_model(root), write_bodies(root)
         results = run(root, model_dir, bodies, workers, arguments)
         results["body_10000_mb"] = bodies[10_000].stat().st_size / 1e6
-    print(f"\nmodel: {arguments.model}")
-    print_table(results, workers)
+    results["model"] = arguments.model
+    print_table(results, workers, SCENARIOS)
     if arguments.json:
         arguments.json.write_text(json.dumps(results, indent=2))
     return 0
@@ -69,6 +82,8 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--model", choices=("synthetic", "bank"), default="synthetic",
                         help="the 60-float synthetic model or the bundled bank model")  # fmt: skip
+    parser.add_argument("--repeat", type=int, default=2,
+                        help="sittings of the 10,000-row byoa / floor measurement")  # fmt: skip
     return parser.parse_args()
 
 
@@ -135,13 +150,16 @@ def start(name: str, root: Path, model_dir: Path, workers: int) -> Stack:
     port = free_port()
     if name == "byoa":
         return start_byoa(model_dir, port, workers, root / f"byoa-{port}.log")
+    if name.startswith("fastapi-"):
+        tuned = name == "fastapi-tuned"
+        return start_fastapi(model_dir, port, workers, root / f"{name}-{port}.log", tuned)
     return start_classic(model_dir, port, workers, root / f"classic-{port}")
 
 
 def measure_cold_starts(
     root: Path, model_dir: Path, workers: int, body: bytes, count: int
 ) -> dict[str, dict[str, float]]:
-    samples: dict[str, list[tuple[float, float]]] = {"classic": [], "byoa": []}
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in STACKS}
     for _ in range(count):
         for name in samples:
             stack = start(name, root, model_dir, workers)
@@ -168,7 +186,7 @@ def run(
     results: dict[str, object] = {
         "cold": measure_cold_starts(root, model_dir, workers, one_row, arguments.starts)
     }
-    stacks = {name: start(name, root, model_dir, workers) for name in ("classic", "byoa")}
+    stacks = {name: start(name, root, model_dir, workers) for name in STACKS}
     try:
         for stack in stacks.values():
             cold_start(stack, one_row)
@@ -176,8 +194,12 @@ def run(
         results["idle_pss_mb"] = {name: tree_pss_mb(s) for name, s in stacks.items()}
         results["load"] = measure_load(stacks, bodies, arguments.seconds)
         results["ping_p99_ms"] = measure_ping(stacks, bodies[10_000], arguments.seconds)
-        results["floor"] = measure_floor(stacks["byoa"], model_dir, bodies[10_000], workers,
-                                         arguments.seconds)  # fmt: skip
+        results["floor"] = [
+            measure_floor(
+                stacks["byoa"], model_dir, bodies[10_000], workers, arguments.seconds, sitting
+            )
+            for sitting in range(1, arguments.repeat + 1)
+        ]
     finally:
         for stack in stacks.values():
             stack.stop()
@@ -185,10 +207,12 @@ def run(
 
 
 def measure_floor(
-    stack: Stack, model_dir: Path, body: Path, workers: int, seconds: int
+    stack: Stack, model_dir: Path, body: Path, workers: int, seconds: int, sitting: int
 ) -> dict[str, float]:
-    """The in-process floor between two byoa runs at 10,000 rows, so drift hits both alike."""
-    print("[bench] byoa, in-process floor, byoa again: 10,000 rows", file=sys.stderr)
+    """One sitting: the in-process floor between two byoa runs at 10,000 rows, so drift hits
+    both alike."""
+    print(f"[bench] sitting {sitting}: byoa, in-process floor, byoa again: 10,000 rows",
+          file=sys.stderr)  # fmt: skip
     before = wrk(stack.url, body, 4, seconds).rps
     floor = in_process_floor(model_dir, body.read_bytes(), workers, seconds)
     after = wrk(stack.url, body, 4, seconds).rps
@@ -218,50 +242,6 @@ def measure_ping(stacks: dict[str, Stack], body: Path, seconds: int) -> dict[str
         figures[name] = probe.p99_ms()
         figures[f"{name}_failures"] = probe.failures
     return figures
-
-
-def print_table(results: dict[str, object], workers: int) -> None:
-    load = results["load"]
-    cold = results["cold"]
-    pss = results["idle_pss_mb"]
-    ping = results["ping_p99_ms"]
-    floor = results["floor"]
-    assert isinstance(load, dict) and isinstance(cold, dict) and isinstance(pss, dict)
-    assert isinstance(ping, dict) and isinstance(floor, dict)
-    print(f"\nbyoa vs classic stack: {os.cpu_count()} cores, {workers} workers each; "
-          f"10,000-row body {results['body_10000_mb']:.1f} MB\n")  # fmt: skip
-    print(f"| {'measure':38} | {'classic':>14} | {'byoa':>14} | {'ratio':>7} | target  |")
-    print(f"|{'-' * 40}|{'-' * 16}|{'-' * 16}|{'-' * 9}|---------|")
-    for rows, connections in SCENARIOS:
-        c, b = load[str(rows)]["classic"], load[str(rows)]["byoa"]
-        ratio = b["rps"] / c["rps"] if c["rps"] else None
-        row(f"{rows} rows x{connections}: requests/s", c["rps"], b["rps"], ratio,
-            {1: ">= 3", 100: ">= 6"}.get(rows, ""))  # fmt: skip
-        row(f"{rows} rows x{connections}: p50 ms", c["p50_ms"], b["p50_ms"], None, "")
-        row(f"{rows} rows x{connections}: p99 ms", c["p99_ms"], b["p99_ms"],
-            b["p99_ms"] / c["p99_ms"] if c["p99_ms"] else None,
-            "<= 0.33" if rows == 1 else "")  # fmt: skip
-        if c["errors"] or b["errors"]:
-            print(f"| errors: classic {c['errors']}, byoa {b['errors']} |")
-    row("10,000 rows x4: byoa req/s, floor run", None, floor["byoa_rps"], None, "")
-    row("10,000 rows: in-process floor req/s", None, floor["floor_rps"],
-        floor["byoa_rps"] / floor["floor_rps"], ">= 0.8")  # fmt: skip
-    row("/ping p99 ms, 10,000-row load", ping["classic"], ping["byoa"], None, "< 50 ms")
-    row("cold start to /ping 200, s", cold["classic"]["ping_s"], cold["byoa"]["ping_s"],
-        cold["byoa"]["ping_s"] / cold["classic"]["ping_s"], "<= 1")  # fmt: skip
-    row("cold start to 1st prediction, s", cold["classic"]["first_prediction_s"],
-        cold["byoa"]["first_prediction_s"], None, "")  # fmt: skip
-    row("idle PSS, MB", pss["classic"], pss["byoa"], pss["byoa"] / pss["classic"], "<= 0.6")
-    print(
-        "\n(floor ratio: byoa's 10,000-row requests/s, measured just before and after the floor, "
-        "over the floor: parse + predict + encode in one process per core, no HTTP)"
-    )
-
-
-def row(label: str, classic: float | None, byoa: float, ratio: float | None, target: str) -> None:
-    text = "" if classic is None else f"{classic:.1f}"
-    ratio_text = "" if ratio is None else f"{ratio:.2f}"
-    print(f"| {label:38} | {text:>14} | {byoa:>14.1f} | {ratio_text:>7} | {target:7} |")
 
 
 if __name__ == "__main__":
