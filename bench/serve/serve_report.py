@@ -80,10 +80,10 @@ def print_table(
 
 def print_header() -> None:
     names = "".join(f" {name:>16} |" for name in STACKS)
-    ratios = "".join(f" {'byoa/' + name.removeprefix('fastapi-'):>12} | {'target':9} |"
+    ratios = "".join(f" {'byoa/' + name.removeprefix('fastapi-'):>12} | {'target':10} |"
                      for name in VERSUS)  # fmt: skip
     print(f"| {'measure':38} |{names}{ratios}")
-    print(f"|{'-' * 40}|" + f"{'-' * 18}|" * len(STACKS) + f"{'-' * 14}|{'-' * 11}|" * len(VERSUS))
+    print(f"|{'-' * 40}|" + f"{'-' * 18}|" * len(STACKS) + f"{'-' * 14}|{'-' * 12}|" * len(VERSUS))
 
 
 def print_scenario(
@@ -139,7 +139,7 @@ def row(label: str, figures: dict[str, float], ratios: Ratios) -> None:
     padded = list(ratios) + [(None, None)] * (len(VERSUS) - len(ratios))
     ratio_cells = "".join(
         f" {'' if ratio is None else f'{ratio:.2f}':>12} | "
-        f"{'' if target is None else target.text(ratio):9} |"
+        f"{'' if target is None else target.text(ratio):10} |"
         for ratio, target in padded
     )
     print(f"| {label:38} |{cells}{ratio_cells}")
