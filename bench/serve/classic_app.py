@@ -18,7 +18,7 @@ threads, not nginx, keep-alive, Nagle or pandas. Measured on 2 shared cores, 2 w
   a batch of 4 that torch splits over both threads even for one row (on a busy machine 2.6 ms
   a call against 17 us on one thread): with both workers busy, 4 threads share 2 cores and
   every split waits for a descheduled thread. The synthetic model has one network, a batch of
-  1, never split.
+  1, and no such loss.
 - sequential requests, one at a time, the other worker idle: about 16 ms (median) on bank, 9 ms
   on synthetic, through nginx or straight to the gunicorn socket, on new or kept-alive
   connections alike (no 40 ms delayed-ACK steps: nginx sets ``TCP_NODELAY``, the upstream is a
