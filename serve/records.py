@@ -18,9 +18,10 @@ class Records:
     ``values`` is 2-D: float32 when every field was numeric, otherwise ``str`` (unicode) with
     missing fields as ``""``. ``columns`` names the fields when the request named them (JSON
     objects); otherwise the fields are positional, in the training data's feature order.
-    ``text`` is the body itself when it was CSV with text fields and no quotes (``\n`` line ends, one
-    record per line, every line as wide as ``values``): an algorithm may parse the columns it
-    needs from it with a CSV reader of its own, faster than reading ``values`` field by field.
+    ``text`` is the body itself when it was CSV with text fields and no quotes (``\n`` line
+    ends, one record per line, every line as wide as ``values``): an algorithm may parse the
+    columns it needs from it with a CSV reader of its own, faster than reading ``values`` field
+    by field.
     """
 
     values: np.ndarray
