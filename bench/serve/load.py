@@ -11,6 +11,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 
@@ -80,13 +81,51 @@ class PingProbe:
 
 def in_process_floor(model_dir: Path, body: bytes, processes: int, seconds: float) -> float:
     """Requests/s of decode + predict + encode in one process per core, no HTTP."""
+    runs = floor_runs(model_dir, [[body]] * processes, seconds)
+    return sum(run.bodies / run.seconds for run in runs)
+
+
+@dataclass(frozen=True)
+class FloorRun:
+    """What one floor process did: bodies and rows handled, where its (wall) seconds went, and
+    the CPU seconds it used (less than the wall where the cores are shared)."""
+
+    bodies: int
+    rows: int
+    decode_s: float
+    predict_s: float
+    encode_s: float
+    cpu_s: float
+
+    @property
+    def seconds(self) -> float:
+        return self.decode_s + self.predict_s + self.encode_s
+
+
+def floor_runs(model_dir: Path, shares: list[list[bytes]], seconds: float = 0.0) -> list[FloorRun]:
+    """Each share of CSV bodies through decode + predict_fn + encode in its own process, one
+    torch thread each (as the server's workers on one core each), after one warm-up body: every
+    body once, then round again until ``seconds`` have passed. Forked, so the bodies are
+    inherited rather than pickled."""
     context = multiprocessing.get_context("fork")
-    with context.Pool(processes) as pool:
-        rates = pool.starmap(_floor_worker, [(str(model_dir), body, seconds)] * processes)
-    return sum(rates)
+    results = context.SimpleQueue()
+    workers = [
+        context.Process(target=_floor_worker, args=(str(model_dir), share, seconds, index, results))
+        for index, share in enumerate(shares)
+    ]
+    for worker in workers:
+        worker.start()
+    runs: dict[int, FloorRun] = dict(results.get() for _ in workers)
+    for worker in workers:
+        worker.join()
+        if worker.exitcode != 0:
+            raise RuntimeError(f"a floor process exited with {worker.exitcode}")
+    return [runs[index] for index in range(len(shares))]
 
 
-def _floor_worker(model_dir: str, body: bytes, seconds: float) -> float:
+def _floor_worker(
+    model_dir: str, bodies: list[bytes], seconds: float, index: int, results: Any
+) -> None:
     import torch
 
     from algorithm import model_fn, predict_fn
@@ -94,9 +133,21 @@ def _floor_worker(model_dir: str, body: bytes, seconds: float) -> float:
 
     torch.set_num_threads(1)
     model = model_fn(Path(model_dir))
-    csv_codec.encode(predict_fn(csv_codec.decode(body, {}), model), False)
-    count, started = 0, time.perf_counter()
-    while time.perf_counter() - started < seconds:
-        csv_codec.encode(predict_fn(csv_codec.decode(body, {}), model), False)
+    csv_codec.encode(predict_fn(csv_codec.decode(bodies[0], {}), model), False)
+    spent = [0.0, 0.0, 0.0]
+    count = rows = 0
+    cpu = time.process_time()
+    while count < len(bodies) or sum(spent) < seconds:
+        body = bodies[count % len(bodies)]
+        started = time.perf_counter()
+        records = csv_codec.decode(body, {})
+        decoded = time.perf_counter()
+        prediction = predict_fn(records, model)
+        predicted = time.perf_counter()
+        csv_codec.encode(prediction, False)
+        spent[0] += decoded - started
+        spent[1] += predicted - decoded
+        spent[2] += time.perf_counter() - predicted
         count += 1
-    return count / (time.perf_counter() - started)
+        rows += body.count(b"\n")
+    results.put((index, FloorRun(count, rows, *spent, time.process_time() - cpu)))

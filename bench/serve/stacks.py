@@ -132,6 +132,12 @@ def tree_pss_mb(stack: Stack) -> float:
     return sum(_pss_kb(pid) for pid in _descendants(roots)) / 1024
 
 
+def tree_cpu_s(stack: Stack) -> float:
+    """CPU seconds (user + system) spent so far by every live process of the stack."""
+    roots = {p.pid for p in stack.processes}
+    return sum(_cpu_s(pid) for pid in _descendants(roots))
+
+
 def parent_pids() -> dict[int, int]:
     """Every live process's parent, from ``/proc/*/stat``."""
     parents: dict[int, int] = {}
@@ -166,3 +172,11 @@ def _pss_kb(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+def _cpu_s(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
