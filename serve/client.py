@@ -5,21 +5,26 @@ The batch transform behaves as SageMaker's does with ``SplitType=Line``,
 ``MaxPayloadInMB`` and ``MaxConcurrentTransforms`` (SageMaker's defaults, 6 MB and 1, when the
 server does not say), packs whole lines into mini-batches under the payload limit, sends up to
 ``MaxConcurrentTransforms`` at a time, and writes ``<input-name>.out`` with the answers' lines in
-input order. Files are processed one by one, never merged.
+input order. Files are processed one by one, never merged, and streamed: a file is read as its
+mini-batches go out and its answers are written as they come back in order, so the client holds
+a few mini-batches rather than the file and every answer.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 DEFAULT_PAYLOAD_MB = 6
 DEFAULT_CONCURRENCY = 1
+READ_CHUNK_BYTES = 1024 * 1024
 
 
 class InvocationError(RuntimeError):
@@ -95,7 +100,9 @@ def execution_parameters(url: str) -> ExecutionParameters:
     )
 
 
-def mini_batches(lines: list[bytes], limit: int, single_record: bool = False) -> Iterator[bytes]:
+def mini_batches(
+    lines: Iterable[bytes], limit: int, single_record: bool = False
+) -> Iterator[bytes]:
     """Whole lines packed into bodies of at most ``limit`` bytes (one line each if asked)."""
     batch: list[bytes] = []
     size = 0
@@ -112,6 +119,22 @@ def mini_batches(lines: list[bytes], limit: int, single_record: bool = False) ->
         yield b"".join(batch)
 
 
+def records(source: Path, chunk_bytes: int = READ_CHUNK_BYTES) -> Iterator[bytes]:
+    """The file's non-blank lines, read a chunk at a time (never the whole file at once).
+
+    Lines end where ``bytes.splitlines`` ends them (``\\n``, ``\\r\\n`` or ``\\r``); a ``\\r\\n``
+    cut between two chunks yields its line and then a blank one, which is dropped.
+    """
+    rest = b""
+    with source.open("rb") as stream:
+        while chunk := stream.read(chunk_bytes):
+            lines = (rest + chunk).splitlines(keepends=True)
+            rest = b"" if lines[-1].endswith((b"\n", b"\r")) else lines.pop()
+            yield from (line for line in lines if line.strip())
+    if rest.strip():
+        yield rest
+
+
 ASSEMBLE_WITH = ("Line", "None")
 
 
@@ -124,22 +147,41 @@ def transform_file(
     As SageMaker's ``AssembleWith``: ``Line`` needs one answer line per input line and ends
     each answer with a newline; ``None`` writes the answers as they came, one after another
     (an answer may then be any document, e.g. one JSON object per mini-batch).
+
+    The input is read as it is sent and each answer written as soon as those before it are:
+    ``MaxConcurrentTransforms`` requests in flight, as many more cut and queued behind them
+    (so a worker that finishes early finds the next batch ready), none of the rest held.
     """
-    lines = [line for line in source.read_bytes().splitlines(keepends=True) if line.strip()]
     single = parameters.batch_strategy == "SINGLE_RECORD"
-    batches = list(mini_batches(lines, parameters.max_payload_bytes, single))
-    with ThreadPoolExecutor(max(1, parameters.max_concurrent_transforms)) as pool:
-        replies = list(pool.map(lambda body: invoke(url, body, content_type, accept), batches))
-    with target.open("wb") as out:
-        for body, reply in zip(batches, replies, strict=True):
-            if reply.status != 200:
-                raise InvocationError(reply.status, reply.body.decode(errors="replace"))
-            if assemble_with == "None":
-                out.write(reply.body)
-                continue
-            _check_lines(body, reply.body, source)
-            out.write(reply.body if reply.body.endswith(b"\n") else reply.body + b"\n")
-    return len(lines)
+    concurrency = max(1, parameters.max_concurrent_transforms)
+    pending: deque[tuple[bytes, Future[Reply]]] = deque()
+    count = 0
+    pool = ThreadPoolExecutor(concurrency)
+    try:
+        with target.open("wb") as out:
+            for body in mini_batches(records(source), parameters.max_payload_bytes, single):
+                if len(pending) == 2 * concurrency:
+                    _write_answer(out, *pending.popleft(), source, assemble_with)
+                pending.append((body, pool.submit(invoke, url, body, content_type, accept)))
+                count += body.count(b"\n")
+            while pending:
+                _write_answer(out, *pending.popleft(), source, assemble_with)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return count
+
+
+def _write_answer(
+    out: BinaryIO, body: bytes, answer: Future[Reply], source: Path, assemble_with: str
+) -> None:
+    reply = answer.result()
+    if reply.status != 200:
+        raise InvocationError(reply.status, reply.body.decode(errors="replace"))
+    if assemble_with == "None":
+        out.write(reply.body)
+        return
+    _check_lines(body, reply.body, source)
+    out.write(reply.body if reply.body.endswith(b"\n") else reply.body + b"\n")
 
 
 def _check_lines(body: bytes, answer: bytes, source: Path) -> None:
