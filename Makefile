@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup setup-sdk setup-system demo test conformance test-fast lint format bench bench-quality bench-memory bench-serve bench-predict bench-csv bench-serve-memory bench-serverless bench-faults bench-async bench-scale image clean
+.PHONY: setup setup-sdk setup-system demo test conformance test-fast lint format bench bench-quality bench-memory bench-serve bench-predict bench-csv bench-serve-memory bench-serverless bench-transform bench-faults bench-async bench-scale image clean
 
 ## setup-system: as root, once per machine: Docker engine and the tools the tests use
 setup-system:
@@ -116,6 +116,10 @@ bench-memory:
 ## bench-serverless: idle and peak PSS of the server (1 worker vs one per core) with 4 MB requests
 bench-serverless:
 	$(BIN)/python bench/serve/bench_serverless.py
+
+## bench-transform: byoa transform of 1,000,000 bank rows through the server, rows/s vs the floor
+bench-transform:
+	$(BIN)/python bench/serve/bench_transform.py
 
 bench: bench-quality bench-serve
 

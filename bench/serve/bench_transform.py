@@ -1,0 +1,242 @@
+"""Benchmark: ``byoa transform`` of a large bank-like file through the real server, end to end.
+
+    python bench/serve/bench_transform.py [--rows 1000000]    (or: make bench-transform)
+
+Writes ``--rows`` headerless bank rows (the test split without the label, repeated) to a temp
+file, starts byoa's server on the bank model with one worker per core, and runs the real
+``byoa transform`` command on the file as a user would. The mini-batch size and the concurrency
+are the ones ``/execution-parameters`` gives, as in SageMaker. The floor is the same mini-batches
+through decode + predict_fn + encode in one process per core (one torch thread each), no HTTP.
+Floor and transform alternate (floor, transform, floor, ...) so drift hits both; each figure is
+printed, then the ratio of the transform's rows/s to the floor's (goal, issue 14: at least 0.8)
+and where the time went. ``--env NAME=VALUE`` sets a variable in the server's environment only,
+to compare server settings (e.g. ``MALLOC_MMAP_THRESHOLD_``) against the same floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bank import bank_model, bank_rows
+from load import FloorRun, floor_runs
+from stacks import REPO_ROOT, Stack, request, start_byoa, tree_cpu_s, tree_pss_mb
+
+sys.path.insert(0, str(REPO_ROOT))
+from serve import client
+
+
+@dataclass(frozen=True)
+class TransformRun:
+    wall_s: float
+    client_cpu_s: float
+    client_peak_rss_mb: float
+    server_cpu_s: float
+    server_peak_pss_mb: float
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def write_input(path: Path, rows: int) -> None:
+    path.write_text("\n".join(bank_rows(rows)) + "\n")
+
+
+def wait_ready(port: int, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while request(port, "GET", "/ping")[0] != 200:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server did not answer /ping within {timeout} s")
+        time.sleep(0.05)
+
+
+def start_server(
+    model_dir: Path, port: int, workers: int, log: Path, extra: dict[str, str]
+) -> Stack:
+    """byoa's server with ``extra`` in its environment only (not the client's, not the floor's)."""
+    saved = dict(os.environ)
+    os.environ.update(extra)
+    try:
+        return start_byoa(model_dir, port, workers, log)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def split(source: Path, parameters: client.ExecutionParameters) -> tuple[list[bytes], float]:
+    """The mini-batches the transform sends, as its client cuts them, and the seconds it took."""
+    started = time.perf_counter()
+    single = parameters.batch_strategy == "SINGLE_RECORD"
+    cut = client.mini_batches(client.records(source), parameters.max_payload_bytes, single)
+    batches = list(cut)
+    return batches, time.perf_counter() - started
+
+
+def floor_rate(runs: list[FloorRun]) -> float:
+    """Rows/s of the floor processes together, each at its own pace (no tail, no imbalance)."""
+    return sum(run.rows / run.seconds for run in runs)
+
+
+def run_transform(stack: Stack, source: Path, output: Path) -> TransformRun:
+    """``byoa transform`` as a user runs it; its wall time, its own CPU and memory, the server's."""
+    command = [sys.executable, "-m", "container.cli", "transform", "--url", stack.url,
+               "--input", str(source), "--output", str(output)]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    peak = [tree_pss_mb(stack)]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.2):
+            peak.append(tree_pss_mb(stack))
+
+    sampler = threading.Thread(target=sample)
+    cpu_before = tree_cpu_s(stack)
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stderr=subprocess.PIPE)
+    sampler.start()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    done.set()
+    sampler.join()
+    server_cpu = tree_cpu_s(stack) - cpu_before
+    log = process.stderr.read().decode(errors="replace") if process.stderr else ""
+    if process.returncode != 0:
+        raise RuntimeError(f"byoa transform failed ({process.returncode}):\n{log[-2000:]}")
+    return TransformRun(
+        wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, server_cpu, max(peak)
+    )
+
+
+def count_lines(path: Path) -> int:
+    count = 0
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            count += chunk.count(b"\n")
+    return count
+
+
+def report_floor(label: str, runs: list[FloorRun]) -> None:
+    rows = sum(run.rows for run in runs)
+    phases = {"decode": sum(r.decode_s for r in runs), "predict": sum(r.predict_s for r in runs),
+              "encode": sum(r.encode_s for r in runs)}  # fmt: skip
+    total = sum(phases.values())
+    cpu = sum(run.cpu_s for run in runs)
+    shares = ", ".join(f"{name} {spent / total:.0%}" for name, spent in phases.items())
+    print(
+        f"  {label:<11} {floor_rate(runs):>9,.0f} rows/s  ({rows:,} rows, {total:.1f} s, "
+        f"{cpu:.1f} CPU s: {shares})"
+    )
+
+
+def report_transform(label: str, run: TransformRun, rows: int) -> None:
+    print(
+        f"  {label:<11} {rows / run.wall_s:>9,.0f} rows/s  (wall {run.wall_s:.1f} s; "
+        f"client {run.client_cpu_s:.1f} CPU s, peak RSS {run.client_peak_rss_mb:.0f} MB; "
+        f"server {run.server_cpu_s:.1f} CPU s, peak PSS {run.server_peak_pss_mb:.0f} MB)"
+    )
+
+
+def report_time(batches: list[bytes], floors: list[list[FloorRun]], runs: list[TransformRun],
+                concurrency: int, split_s: float) -> None:  # fmt: skip
+    """Where the transform's time went, against what the floor needs for the same batches."""
+    floor_wall = sum(sum(r.seconds for r in runs) for runs in floors) / len(floors)
+    floor_cpu = sum(sum(r.cpu_s for r in runs) for runs in floors) / len(floors)
+    per_batch = floor_wall / len(batches)
+    waves, alone = divmod(len(batches), concurrency)
+    ideal = floor_wall / concurrency
+    wall = sum(run.wall_s for run in runs) / len(runs)
+    server = sum(run.server_cpu_s for run in runs) / len(runs)
+    client_cpu = sum(run.client_cpu_s for run in runs) / len(runs)
+    print(
+        f"  {len(batches)} batches ({waves} full waves of {concurrency}, then {alone} "
+        f"alone), {per_batch:.2f} s of floor compute each"
+    )
+    print(
+        f"  floor compute {floor_cpu:.1f} CPU s -> {ideal:.1f} s on {concurrency} cores; "
+        f"transform wall {wall:.1f} s"
+    )
+    print(
+        f"  server CPU {server:.1f} s ({server - floor_cpu:+.1f} s over the floor: HTTP, "
+        f"copies, the answer's lines)"
+    )
+    print(
+        f"  client CPU {client_cpu:.1f} s (of which reading and splitting {split_s:.1f} s), "
+        f"competing with the workers for the cores"
+    )
+    if alone:
+        print(
+            f"  tail: the last {alone} batch(es) run with {concurrency - alone} core(s) idle, "
+            f"about {per_batch * (concurrency - alone) / concurrency:.1f} s of lost wall"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--repeat", type=int, default=1, help="transform runs (floors between)")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="a variable for the server's environment (repeatable)")  # fmt: skip
+    arguments = parser.parse_args()
+    extra = dict(item.split("=", 1) for item in arguments.env)
+    model_dir = bank_model()
+    with tempfile.TemporaryDirectory(prefix="byoa-bench-transform-") as scratch:
+        folder = Path(scratch)
+        source = folder / "bank.csv"
+        write_input(source, arguments.rows)
+        port = free_port()
+        stack = start_server(model_dir, port, arguments.workers, folder / "server.log", extra)
+        try:
+            wait_ready(port)
+            request(port, "POST", "/invocations", "\n".join(bank_rows(100)).encode())
+            parameters = client.execution_parameters(stack.url)
+            batches, split_s = split(source, parameters)
+            shares = [batches[i :: arguments.workers] for i in range(arguments.workers)]
+            print(
+                f"byoa transform, bank model, {arguments.rows:,} rows "
+                f"({source.stat().st_size / 1e6:.0f} MB), {arguments.workers} workers, server "
+                f"environment: {' '.join(arguments.env) or '(default)'}"
+            )
+            print(
+                f"  /execution-parameters: MaxPayloadInMB {parameters.max_payload_mb}, "
+                f"MaxConcurrentTransforms {parameters.max_concurrent_transforms}, "
+                f"{parameters.batch_strategy}: {len(batches)} mini-batches of about "
+                f"{arguments.rows // len(batches):,} rows"
+            )
+            floors = [floor_runs(model_dir, shares)]
+            report_floor("floor", floors[-1])
+            runs: list[TransformRun] = []
+            for _ in range(arguments.repeat):
+                output = folder / f"out-{len(runs)}"
+                runs.append(run_transform(stack, source, output))
+                report_transform("transform", runs[-1], arguments.rows)
+                written = count_lines(output / "bank.csv.out")
+                if written != arguments.rows:
+                    raise RuntimeError(f"{written} output lines for {arguments.rows} input lines")
+                (output / "bank.csv.out").unlink()
+                floors.append(floor_runs(model_dir, shares))
+                report_floor("floor", floors[-1])
+        finally:
+            stack.stop()
+    floor = sum(floor_rate(runs) for runs in floors) / len(floors)
+    transform = sum(arguments.rows / run.wall_s for run in runs) / len(runs)
+    print(f"  transform / floor: {transform / floor:.2f} (goal >= 0.80)")
+    report_time(batches, floors, runs, parameters.max_concurrent_transforms, split_s)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
