@@ -25,6 +25,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import mean
 
 from bank import bank_model, bank_rows
 from load import FloorRun, floor_runs
@@ -94,30 +95,42 @@ def run_transform(stack: Stack, source: Path, output: Path) -> TransformRun:
     command = [sys.executable, "-m", "container.cli", "transform", "--url", stack.url,
                "--input", str(source), "--output", str(output)]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    peak = [tree_pss_mb(stack)]
+    log = output.with_name(output.name + ".log")
+    server_peak, client_peak = [tree_pss_mb(stack)], [0.0]
     done = threading.Event()
-
-    def sample() -> None:
-        while not done.wait(0.2):
-            peak.append(tree_pss_mb(stack))
-
-    sampler = threading.Thread(target=sample)
     cpu_before = tree_cpu_s(stack)
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stderr=subprocess.PIPE)
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stderr=sink)
+
+    def sample() -> None:
+        while not done.wait(0.1):
+            server_peak.append(tree_pss_mb(stack))
+            client_peak.append(peak_rss_mb(process.pid))
+
+    sampler = threading.Thread(target=sample)
     sampler.start()
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
     done.set()
     sampler.join()
     server_cpu = tree_cpu_s(stack) - cpu_before
-    log = process.stderr.read().decode(errors="replace") if process.stderr else ""
-    if process.returncode != 0:
-        raise RuntimeError(f"byoa transform failed ({process.returncode}):\n{log[-2000:]}")
-    return TransformRun(
-        wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, server_cpu, max(peak)
-    )
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"byoa transform failed:\n{log.read_text()[-2000:]}")
+    client_cpu = usage.ru_utime + usage.ru_stime
+    return TransformRun(wall, client_cpu, max(client_peak), server_cpu, max(server_peak))
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak RSS since its ``exec`` (``VmHWM``; ``ru_maxrss`` would count the pages
+    it shared with this process between fork and exec); 0 once it has exited."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def count_lines(path: Path) -> int:
@@ -136,7 +149,7 @@ def report_floor(label: str, runs: list[FloorRun]) -> None:
     cpu = sum(run.cpu_s for run in runs)
     shares = ", ".join(f"{name} {spent / total:.0%}" for name, spent in phases.items())
     print(
-        f"  {label:<11} {floor_rate(runs):>9,.0f} rows/s  ({rows:,} rows, {total:.1f} s, "
+        f"  {label:<11} {floor_rate(runs):>9,.0f} rows/s  ({rows:,} rows, {total:.1f} process-s, "
         f"{cpu:.1f} CPU s: {shares})"
     )
 
@@ -152,29 +165,27 @@ def report_transform(label: str, run: TransformRun, rows: int) -> None:
 def report_time(batches: list[bytes], floors: list[list[FloorRun]], runs: list[TransformRun],
                 concurrency: int, split_s: float) -> None:  # fmt: skip
     """Where the transform's time went, against what the floor needs for the same batches."""
-    floor_wall = sum(sum(r.seconds for r in runs) for runs in floors) / len(floors)
-    floor_cpu = sum(sum(r.cpu_s for r in runs) for runs in floors) / len(floors)
-    per_batch = floor_wall / len(batches)
+    floor_s = mean([sum(r.seconds for r in runs) for runs in floors])
+    floor_cpu = mean([sum(r.cpu_s for r in runs) for runs in floors])
+    per_batch = floor_s / len(batches)
     waves, alone = divmod(len(batches), concurrency)
-    ideal = floor_wall / concurrency
-    wall = sum(run.wall_s for run in runs) / len(runs)
-    server = sum(run.server_cpu_s for run in runs) / len(runs)
-    client_cpu = sum(run.client_cpu_s for run in runs) / len(runs)
+    server_cpu = mean([run.server_cpu_s for run in runs])
     print(
-        f"  {len(batches)} batches ({waves} full waves of {concurrency}, then {alone} "
-        f"alone), {per_batch:.2f} s of floor compute each"
+        f"  {len(batches)} batches ({waves} full waves of {concurrency}, then {alone} alone), "
+        f"{per_batch:.2f} s of floor compute each"
     )
     print(
-        f"  floor compute {floor_cpu:.1f} CPU s -> {ideal:.1f} s on {concurrency} cores; "
-        f"transform wall {wall:.1f} s"
+        f"  floor compute {floor_s:.1f} process-s ({floor_cpu:.1f} CPU s) -> "
+        f"{floor_s / concurrency:.1f} s on {concurrency} cores; "
+        f"transform wall {mean([run.wall_s for run in runs]):.1f} s"
     )
     print(
-        f"  server CPU {server:.1f} s ({server - floor_cpu:+.1f} s over the floor: HTTP, "
-        f"copies, the answer's lines)"
+        f"  server CPU {server_cpu:.1f} s ({server_cpu - floor_cpu:+.1f} s over the floor's: "
+        "HTTP, the worker, its allocator settings)"
     )
     print(
-        f"  client CPU {client_cpu:.1f} s (of which reading and splitting {split_s:.1f} s), "
-        f"competing with the workers for the cores"
+        f"  client CPU {mean([run.client_cpu_s for run in runs]):.1f} s, on the workers' cores "
+        f"(reading and cutting the batches alone: {split_s:.1f} s here)"
     )
     if alone:
         print(
@@ -231,8 +242,8 @@ def main() -> int:
                 report_floor("floor", floors[-1])
         finally:
             stack.stop()
-    floor = sum(floor_rate(runs) for runs in floors) / len(floors)
-    transform = sum(arguments.rows / run.wall_s for run in runs) / len(runs)
+    floor = mean([floor_rate(runs) for runs in floors])
+    transform = mean([arguments.rows / run.wall_s for run in runs])
     print(f"  transform / floor: {transform / floor:.2f} (goal >= 0.80)")
     report_time(batches, floors, runs, parameters.max_concurrent_transforms, split_s)
     return 0
