@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
 
-from serve.client import mini_batches, records
+from serve.client import file_batches, mini_batches, records
 
 
 def test_lines_are_packed_under_the_limit_in_order() -> None:
@@ -38,3 +39,38 @@ def test_records_read_in_chunks_match_the_whole_file_split(
     assert list(mini_batches(streamed, 1000, single_record=True)) == list(
         mini_batches(whole, 1000, single_record=True)
     )
+
+
+def _batches_of_the_whole_file(text: bytes, limit: int) -> list[bytes] | str:
+    lines = [line for line in text.splitlines(keepends=True) if line.strip()]
+    try:
+        return list(mini_batches(lines, limit))
+    except ValueError as error:
+        return str(error)
+
+
+def _file_batches(source: Path, limit: int, chunk_bytes: int) -> list[bytes] | str:
+    try:
+        return list(file_batches(source, limit, chunk_bytes=chunk_bytes))
+    except ValueError as error:
+        return str(error)
+
+
+def test_file_batches_cut_the_bytes_as_the_lines_would_be_packed(tmp_path: Path) -> None:
+    generator = random.Random(14)
+    source = tmp_path / "rows.csv"
+    for _ in range(3000):
+        alphabet = generator.choice([b"ab,\n", b"ab,\n\r", b"ab, \t\n\r", b"a\n"])
+        text = bytes(generator.choice(alphabet) for _ in range(generator.randrange(0, 80)))
+        limit, chunk_bytes = generator.randrange(1, 40), generator.randrange(1, 100)
+        source.write_bytes(text)
+        expected = _batches_of_the_whole_file(text, limit)
+        assert _file_batches(source, limit, chunk_bytes) == expected, (text, limit, chunk_bytes)
+
+
+def test_file_batches_of_plain_rows_are_whole_lines_under_the_limit(tmp_path: Path) -> None:
+    source = tmp_path / "rows.csv"
+    source.write_bytes(b"".join(f"{i},{'x' * (i % 7)}\r\n".encode() for i in range(5000)))
+    batches = list(file_batches(source, 1000))
+    assert all(len(b) <= 1000 and b.endswith(b"\r\n") for b in batches)
+    assert batches == list(mini_batches(records(source), 1000))
