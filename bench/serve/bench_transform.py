@@ -40,8 +40,12 @@ class TransformRun:
     wall_s: float
     client_cpu_s: float
     client_peak_rss_mb: float
-    server_cpu_s: float
+    server_process_cpu_s: tuple[float, ...]  # each of the server's processes, most first
     server_peak_pss_mb: float
+
+    @property
+    def server_cpu_s(self) -> float:
+        return sum(self.server_process_cpu_s)
 
 
 def free_port() -> int:
@@ -80,8 +84,7 @@ def split(source: Path, parameters: client.ExecutionParameters) -> tuple[list[by
     """The mini-batches the transform sends, as its client cuts them, and the seconds it took."""
     started = time.perf_counter()
     single = parameters.batch_strategy == "SINGLE_RECORD"
-    cut = client.mini_batches(client.records(source), parameters.max_payload_bytes, single)
-    batches = list(cut)
+    batches = list(client.file_batches(source, parameters.max_payload_bytes, single))
     return batches, time.perf_counter() - started
 
 
@@ -114,7 +117,8 @@ def run_transform(stack: Stack, source: Path, output: Path) -> TransformRun:
     wall = time.perf_counter() - started
     done.set()
     sampler.join()
-    server_cpu = tree_cpu_s(stack) - cpu_before
+    spent = [cpu - cpu_before.get(pid, 0.0) for pid, cpu in tree_cpu_s(stack).items()]
+    server_cpu = tuple(sorted(spent, reverse=True))
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"byoa transform failed:\n{log.read_text()[-2000:]}")
     client_cpu = usage.ru_utime + usage.ru_stime
@@ -155,10 +159,12 @@ def report_floor(label: str, runs: list[FloorRun]) -> None:
 
 
 def report_transform(label: str, run: TransformRun, rows: int) -> None:
+    split = " + ".join(f"{cpu:.1f}" for cpu in run.server_process_cpu_s if cpu >= 0.05)
     print(
         f"  {label:<11} {rows / run.wall_s:>9,.0f} rows/s  (wall {run.wall_s:.1f} s; "
         f"client {run.client_cpu_s:.1f} CPU s, peak RSS {run.client_peak_rss_mb:.0f} MB; "
-        f"server {run.server_cpu_s:.1f} CPU s, peak PSS {run.server_peak_pss_mb:.0f} MB)"
+        f"server {run.server_cpu_s:.1f} CPU s ({split} by process), "
+        f"peak PSS {run.server_peak_pss_mb:.0f} MB)"
     )
 
 

@@ -132,10 +132,10 @@ def tree_pss_mb(stack: Stack) -> float:
     return sum(_pss_kb(pid) for pid in _descendants(roots)) / 1024
 
 
-def tree_cpu_s(stack: Stack) -> float:
-    """CPU seconds (user + system) spent so far by every live process of the stack."""
+def tree_cpu_s(stack: Stack) -> dict[int, float]:
+    """CPU seconds (user + system) spent so far by each live process of the stack, by pid."""
     roots = {p.pid for p in stack.processes}
-    return sum(_cpu_s(pid) for pid in _descendants(roots))
+    return {pid: _cpu_s(pid) for pid in _descendants(roots)}
 
 
 def parent_pids() -> dict[int, int]:
