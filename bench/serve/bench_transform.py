@@ -34,6 +34,8 @@ from stacks import REPO_ROOT, Stack, request, start_byoa, tree_cpu_s, tree_pss_m
 sys.path.insert(0, str(REPO_ROOT))
 from serve import client
 
+PSS_EVERY_TICKS = 10  # one reading of the server's PSS costs some 30 ms of a core: once a second
+
 
 @dataclass(frozen=True)
 class TransformRun:
@@ -107,9 +109,12 @@ def run_transform(stack: Stack, source: Path, output: Path) -> TransformRun:
         process = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stderr=sink)
 
     def sample() -> None:
+        ticks = 0
         while not done.wait(0.1):
-            server_peak.append(tree_pss_mb(stack))
             client_peak.append(peak_rss_mb(process.pid))
+            ticks += 1
+            if ticks % PSS_EVERY_TICKS == 0:
+                server_peak.append(tree_pss_mb(stack))
 
     sampler = threading.Thread(target=sample)
     sampler.start()
