@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import random
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from unittest.mock import PropertyMock, patch
 
 import pytest
 
-from serve.client import file_batches, mini_batches, records
+from serve.client import (
+    ExecutionParameters,
+    InvocationError,
+    file_batches,
+    mini_batches,
+    records,
+    transform_file,
+)
 
 
 def test_lines_are_packed_under_the_limit_in_order() -> None:
@@ -74,3 +86,68 @@ def test_file_batches_of_plain_rows_are_whole_lines_under_the_limit(tmp_path: Pa
     batches = list(file_batches(source, 1000))
     assert all(len(b) <= 1000 and b.endswith(b"\r\n") for b in batches)
     assert batches == list(mini_batches(records(source), 1000))
+
+
+class _Echo(BaseHTTPRequestHandler):
+    """Answers each line with its first field; the batch holding row 0 answers last; a batch
+    holding ``fail`` answers 500."""
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if b"fail" in body:
+            status, answer = 500, b"broken batch"
+        else:
+            status, answer = (
+                200,
+                b"".join(line.split(b",")[0] + b"\n" for line in body.splitlines()),
+            )
+            if body.startswith(b"0,"):
+                time.sleep(0.3)
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def echo_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_answers_are_written_in_input_order_whatever_order_they_come_in(
+    echo_url: str, tmp_path: Path
+) -> None:
+    source, target = tmp_path / "rows.csv", tmp_path / "rows.csv.out"
+    source.write_bytes(b"".join(f"{i},x\n".encode() for i in range(300)))
+    parameters = ExecutionParameters(max_payload_mb=1, max_concurrent_transforms=3)
+    with patch.object(
+        ExecutionParameters, "max_payload_bytes", new_callable=PropertyMock, return_value=100
+    ):
+        count = transform_file(echo_url, source, target, "text/csv", None, parameters)
+    assert count == 300
+    assert target.read_bytes() == b"".join(f"{i}\n".encode() for i in range(300))
+
+
+def test_a_failed_batch_stops_the_file_with_the_servers_message(
+    echo_url: str, tmp_path: Path
+) -> None:
+    source, target = tmp_path / "rows.csv", tmp_path / "rows.csv.out"
+    rows = [f"{i},x\n".encode() for i in range(300)]
+    rows[150] = b"fail,x\n"
+    source.write_bytes(b"".join(rows))
+    parameters = ExecutionParameters(max_payload_mb=1, max_concurrent_transforms=2)
+    with (
+        patch.object(
+            ExecutionParameters, "max_payload_bytes", new_callable=PropertyMock, return_value=100
+        ),
+        pytest.raises(InvocationError, match="HTTP 500: broken batch"),
+    ):
+        transform_file(echo_url, source, target, "text/csv", None, parameters)
