@@ -125,6 +125,7 @@ def _post_fork(torch_threads: int) -> Any:
 def _post_worker_init(clock: InferenceClock, timeout: int) -> Any:
     def post_worker_init(worker: Any) -> None:
         watch(clock, timeout)
+        allocator.trim_when_idle(clock)
 
     return post_worker_init
 
@@ -172,7 +173,7 @@ def main() -> int:
         " (asynchronous: large bodies spooled to disk)" if settings.asynchronous else "",
     )  # fmt: skip
     balance.install(settings.workers)
-    allocator.return_large_allocations()
+    allocator.share_arenas()
     ModelServer(settings, service, multi_model_store(multi, service)).run()
     return 0
 

@@ -36,6 +36,10 @@ INVOCATION_LIMIT_S = 60
 ASYNC_PAYLOAD_MB = 1024
 ASYNC_INVOCATION_LIMIT_S = 3600
 DEFAULT_THREADS = 16
+TRANSFORMS_PER_WORKER = 2
+"""Batch transform requests in flight per worker by default: while one is scored, the next one's
+body arrives, so no core waits for the network (1,000,000 bank rows through 2 workers: 0.69 of
+the in-process floor at 1 per worker, 0.82 at 2; ``make bench-transform``)."""
 
 
 class SettingsError(ValueError):
@@ -86,7 +90,8 @@ class ServerSettings:
         batch = _boolean(env, "SAGEMAKER_BATCH")
         asynchronous = _asynchronous(env, batch)
         payload_mb = _integer(env, "SAGEMAKER_MAX_PAYLOAD_IN_MB", *_payload_range(asynchronous))
-        transforms_default = max(1, min(workers, MAX_PAYLOAD_MB // payload_mb))
+        in_flight = TRANSFORMS_PER_WORKER * workers
+        transforms_default = max(1, min(in_flight, MAX_PAYLOAD_MB // payload_mb))
         transforms = _integer(
             env, "SAGEMAKER_MAX_CONCURRENT_TRANSFORMS", transforms_default, 1, 100
         )

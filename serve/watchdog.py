@@ -26,6 +26,7 @@ class InferenceClock:
 
     started: float | None = None
     request_id: str = ""
+    ended: float | None = None  # when the last inference ended
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def begin(self, request_id: str) -> None:
@@ -34,7 +35,12 @@ class InferenceClock:
 
     def end(self) -> None:
         with self.lock:
-            self.started = None
+            self.started, self.ended = None, time.monotonic()
+
+    def idle_since(self) -> float | None:
+        """When the last inference ended, while none runs; None while one runs or before any."""
+        with self.lock:
+            return self.ended if self.started is None else None
 
     def overdue(self, timeout: float) -> str | None:
         with self.lock:

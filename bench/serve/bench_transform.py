@@ -174,20 +174,21 @@ def report_transform(label: str, run: TransformRun, rows: int) -> None:
 
 
 def report_time(batches: list[bytes], floors: list[list[FloorRun]], runs: list[TransformRun],
-                concurrency: int, split_s: float) -> None:  # fmt: skip
-    """Where the transform's time went, against what the floor needs for the same batches."""
+                workers: int, split_s: float) -> None:  # fmt: skip
+    """Where the transform's time went, against what the floor needs for the same batches: the
+    workers score one batch each at a time, whatever the concurrency."""
     floor_s = mean([sum(r.seconds for r in runs) for runs in floors])
     floor_cpu = mean([sum(r.cpu_s for r in runs) for runs in floors])
     per_batch = floor_s / len(batches)
-    waves, alone = divmod(len(batches), concurrency)
+    waves, alone = divmod(len(batches), workers)
     server_cpu = mean([run.server_cpu_s for run in runs])
     print(
-        f"  {len(batches)} batches ({waves} full waves of {concurrency}, then {alone} alone), "
-        f"{per_batch:.2f} s of floor compute each"
+        f"  {len(batches)} batches ({waves} full waves of {workers} workers, then {alone} "
+        f"alone), {per_batch:.2f} s of floor compute each"
     )
     print(
         f"  floor compute {floor_s:.1f} process-s ({floor_cpu:.1f} CPU s) -> "
-        f"{floor_s / concurrency:.1f} s on {concurrency} cores; "
+        f"{floor_s / workers:.1f} s on {workers} workers; "
         f"transform wall {mean([run.wall_s for run in runs]):.1f} s"
     )
     print(
@@ -200,8 +201,8 @@ def report_time(batches: list[bytes], floors: list[list[FloorRun]], runs: list[T
     )
     if alone:
         print(
-            f"  tail: the last {alone} batch(es) run with {concurrency - alone} core(s) idle, "
-            f"about {per_batch * (concurrency - alone) / concurrency:.1f} s of lost wall"
+            f"  tail: the last {alone} batch(es) run with {workers - alone} worker(s) idle, "
+            f"about {per_batch * (workers - alone) / workers:.1f} s of lost wall"
         )
 
 
@@ -256,7 +257,7 @@ def main() -> int:
     floor = mean([floor_rate(runs) for runs in floors])
     transform = mean([arguments.rows / run.wall_s for run in runs])
     print(f"  transform / floor: {transform / floor:.2f} (goal >= 0.80)")
-    report_time(batches, floors, runs, parameters.max_concurrent_transforms, split_s)
+    report_time(batches, floors, runs, arguments.workers, split_s)
     return 0
 
 

@@ -156,7 +156,7 @@ def test_execution_parameters_fit_the_workers_and_the_limit(server: ServerProces
     response = requests.get(f"{server.url}/execution-parameters", timeout=5)
     assert response.headers["Content-Type"] == "application/json"
     assert response.json() == {
-        "MaxConcurrentTransforms": 2, "BatchStrategy": "MULTI_RECORD", "MaxPayloadInMB": 6,
+        "MaxConcurrentTransforms": 4, "BatchStrategy": "MULTI_RECORD", "MaxPayloadInMB": 6,
     }  # fmt: skip
 
 

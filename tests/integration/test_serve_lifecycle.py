@@ -185,7 +185,7 @@ def test_batch_payload_limit_and_execution_parameters(model: TrainedModel) -> No
              "SAGEMAKER_BATCH_STRATEGY": "SINGLE_RECORD"}  # fmt: skip
     for server in running_server(model.model_dir, extra):
         parameters = requests.get(f"{server.url}/execution-parameters", timeout=5).json()
-        assert parameters == {"MaxConcurrentTransforms": 2, "BatchStrategy": "SINGLE_RECORD",
+        assert parameters == {"MaxConcurrentTransforms": 4, "BatchStrategy": "SINGLE_RECORD",
                               "MaxPayloadInMB": 1}  # fmt: skip
         fits = model.csv(8000)[: 1024 * 1024].rsplit(b"\n", 1)[0] + b"\n"
         assert post(server, fits, **CSV).status_code == 200

@@ -35,7 +35,7 @@ def test_variables_are_read() -> None:
     )  # fmt: skip
     assert (result.port, result.workers, result.timeout, result.batch) == (9000, 3, 30, True)
     assert result.execution_parameters() == {
-        "MaxConcurrentTransforms": 3, "BatchStrategy": "SINGLE_RECORD", "MaxPayloadInMB": 20,
+        "MaxConcurrentTransforms": 5, "BatchStrategy": "SINGLE_RECORD", "MaxPayloadInMB": 20,
     }  # fmt: skip
     assert result.max_payload_bytes == 20 * 1024 * 1024
     assert result.default_accept == "application/json"
