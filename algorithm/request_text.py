@@ -27,7 +27,7 @@ def read_numbers(text: str, fields: np.ndarray, positions: Sequence[int]) -> np.
         return None
     try:
         frame = pd.read_csv(
-            io.StringIO(text), header=None, usecols=sorted(set(positions)),
+            io.BytesIO(text.encode()), header=None, usecols=sorted(set(positions)),
             dtype=np.float64, engine="c", keep_default_na=False, na_values=[""],
             skip_blank_lines=False,
         )  # fmt: skip

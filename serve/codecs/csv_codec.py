@@ -134,10 +134,11 @@ def _numpy(fields: str) -> np.ndarray | None:
 
 def _pandas(text: str) -> np.ndarray | None:
     """pandas' C parser; a row longer than the first is a ParserError, and the comma count
-    already matched, so no row can be shorter either."""
+    already matched, so no row can be shorter either. It reads bytes: from a ``str`` it encodes
+    chunk by chunk, a third slower at 2.4 MB."""
     try:
         frame = pd.read_csv(
-            io.StringIO(text), header=None, dtype=np.float32, skip_blank_lines=False,
+            io.BytesIO(text.encode()), header=None, dtype=np.float32, skip_blank_lines=False,
             engine="c", na_filter=True, keep_default_na=False, na_values=[""],
         )  # fmt: skip
     except (ValueError, pd.errors.ParserError):
