@@ -16,6 +16,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from byoa import BadRequest, Records
+
 MIN_ROWS = 500  # below, pandas' set-up costs more than reading fields one by one saves
 BOOLEAN_HINTS = ("rue", "RUE", "alse", "ALSE")  # in true/false, which pandas reads as numbers
 
@@ -44,12 +46,8 @@ def _has_booleans(numbers: np.ndarray, fields: np.ndarray) -> bool:
     """Whether a field that came out as 0 or 1 is no number to ``float`` (a word pandas takes
     for a boolean); ``fields`` are the same columns as text."""
     chosen = fields[(numbers == 0.0) | (numbers == 1.0)]
-    return any(not _is_float(field) for field in chosen.tolist())
-
-
-def _is_float(field: str) -> bool:
     try:
-        float(field)
-    except ValueError:
-        return False
-    return True
+        Records(chosen[:, None]).floats([0])
+    except BadRequest:
+        return True
+    return False

@@ -23,6 +23,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from serve.watchdog import InferenceClock
 
@@ -36,22 +37,24 @@ def share_arenas() -> bool:
     libc is not glibc."""
     if "MALLOC_ARENA_MAX" in os.environ:
         return False  # the operator's own choice stands
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return bool(mallopt(M_ARENA_MAX, ARENAS))
+    mallopt = _glibc("mallopt", [ctypes.c_int, ctypes.c_int])
+    return mallopt is not None and bool(mallopt(M_ARENA_MAX, ARENAS))
 
 
 def malloc_trim() -> Callable[[], object] | None:
     """glibc's ``malloc_trim(0)``; None where libc is not glibc (musl, macOS)."""
+    trim = _glibc("malloc_trim", [ctypes.c_size_t])
+    return None if trim is None else lambda: trim(0)
+
+
+def _glibc(name: str, argtypes: list[Any]) -> Any:
+    """The C library's function ``name`` returning an int, or None where it has none."""
     try:
-        trim = ctypes.CDLL(None).malloc_trim
+        function = getattr(ctypes.CDLL(None), name)
     except (OSError, AttributeError):
         return None
-    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
-    return lambda: trim(0)
+    function.argtypes, function.restype = argtypes, ctypes.c_int
+    return function
 
 
 def trim_when_idle(

@@ -155,19 +155,16 @@ def file_batches(
         yield from mini_batches(records(source), limit, single_record=True)
         return
     with source.open("rb") as stream:
-        buffer, number = b"", 0
-        while chunk := stream.read(max(chunk_bytes, limit + 1 - len(buffer))):
+        buffer, number, plain = b"", 0, True
+        while plain and (chunk := stream.read(max(chunk_bytes, limit + 1 - len(buffer)))):
             buffer += chunk
-            while len(buffer) > limit:
+            while plain and len(buffer) > limit:
                 body = buffer[: buffer.rfind(b"\n", 0, limit) + 1]
-                if not body or not _plain(buffer[:limit]):
-                    break
-                yield body
-                number += body.count(b"\n")
-                buffer = buffer[len(body) :]
-            else:
-                continue
-            break
+                plain = bool(body) and _plain(buffer[:limit])
+                if plain:
+                    yield body
+                    number += body.count(b"\n")
+                    buffer = buffer[len(body) :]
         if buffer.endswith(b"\n") and len(buffer) <= limit and _plain(buffer):
             yield buffer
             return

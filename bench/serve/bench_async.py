@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import socket
 import sys
 import tempfile
 import threading
@@ -26,14 +25,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-REPO_ROOT = HERE.parent.parent
+from stacks import REPO_ROOT, free_port
+
 sys.path.insert(0, str(REPO_ROOT))  # this checkout's algorithm and serve, not an installed copy
 
-from container import bank_data  # noqa: E402
-from container.local_job import TRAIN_COMMAND, local_environment  # noqa: E402
-from container.local_tree import ChannelInput, JobLayout  # noqa: E402
-from serve.process import ServerProcess, local_server_command  # noqa: E402
+from container import bank_data
+from container.local_job import TRAIN_COMMAND, local_environment
+from container.local_tree import ChannelInput, JobLayout
+from serve.process import ServerProcess, local_server_command
 
 MB = 1024 * 1024
 BLOCK = MB
@@ -233,13 +232,6 @@ def post_file(port: int, path: Path) -> int:
     if response.status != 200:
         raise RuntimeError(f"{path.name}: status {response.status}")
     return lines
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def print_table(measures: list[Measure]) -> None:

@@ -22,18 +22,11 @@ import time
 from pathlib import Path
 
 from bank import bank_body, bank_model
-from stacks import _descendants, request, start_byoa
+from stacks import _descendants, free_port, request, start_byoa
 
 REQUEST = (
     "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: {}\r\n\r\n"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def post(port: int, body: bytes) -> socket.socket:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import sys
 import tempfile
 import threading
@@ -21,14 +20,7 @@ import time
 from pathlib import Path
 
 from bank import bank_body, bank_model
-from stacks import request, start_byoa, tree_pss_mb
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from stacks import free_port, request, start_byoa, tree_pss_mb, wait_for_ping
 
 
 def burst(port: int, body: bytes, connections: int, requests: int) -> int:
@@ -58,16 +50,11 @@ def main() -> int:
     model_dir = bank_model()
     body = bank_body(10_000)
     extra = dict(item.split("=", 1) for item in arguments.env)
-    os.environ.update(extra)
     with tempfile.TemporaryDirectory(prefix="byoa-bench-memory-") as scratch:
         port = free_port()
-        stack = start_byoa(model_dir, port, arguments.workers, Path(scratch) / "server.log")
+        stack = start_byoa(model_dir, port, arguments.workers, Path(scratch) / "server.log", extra)
         try:
-            deadline = time.monotonic() + 120
-            while request(port, "GET", "/ping")[0] != 200:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the server did not answer /ping within 120 s")
-                time.sleep(0.05)
+            wait_for_ping(stack)
             request(port, "POST", "/invocations", bank_body(1))
             time.sleep(1)
             idle = tree_pss_mb(stack)

@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,7 @@ from stacks import (
     REPO_ROOT,
     Stack,
     cold_start,
+    free_port,
     start_byoa,
     start_classic,
     start_fastapi,
@@ -137,13 +137,6 @@ def write_bank_bodies(root: Path) -> dict[int, Path]:
         path.write_bytes(bank_body(rows))
         bodies[rows] = path
     return bodies
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def start(name: str, root: Path, model_dir: Path, workers: int) -> Stack:

@@ -21,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-from stacks import REPO_ROOT, Stack, cold_start, request, start_byoa, tree_pss_mb
+from stacks import REPO_ROOT, Stack, cold_start, free_port, request, start_byoa, tree_pss_mb
 
 sys.path.insert(0, str(REPO_ROOT))  # this checkout's algorithm and serve, not an installed copy
 
@@ -119,15 +119,6 @@ def peak_pss_during(stack: Stack, work: object) -> float:
         done.set()
         sampler.join()
     return peak
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 if __name__ == "__main__":

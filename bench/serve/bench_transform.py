@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,7 +28,16 @@ from statistics import mean
 
 from bank import bank_model, bank_rows
 from load import FloorRun, floor_runs
-from stacks import REPO_ROOT, Stack, request, start_byoa, tree_cpu_s, tree_pss_mb
+from stacks import (
+    REPO_ROOT,
+    Stack,
+    free_port,
+    request,
+    start_byoa,
+    tree_cpu_s,
+    tree_pss_mb,
+    wait_for_ping,
+)
 
 sys.path.insert(0, str(REPO_ROOT))
 from serve import client
@@ -50,36 +58,8 @@ class TransformRun:
         return sum(self.server_process_cpu_s)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def write_input(path: Path, rows: int) -> None:
     path.write_text("\n".join(bank_rows(rows)) + "\n")
-
-
-def wait_ready(port: int, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while request(port, "GET", "/ping")[0] != 200:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the server did not answer /ping within {timeout} s")
-        time.sleep(0.05)
-
-
-def start_server(
-    model_dir: Path, port: int, workers: int, log: Path, extra: dict[str, str]
-) -> Stack:
-    """byoa's server with ``extra`` in its environment only (not the client's, not the floor's)."""
-    saved = dict(os.environ)
-    os.environ.update(extra)
-    try:
-        return start_byoa(model_dir, port, workers, log)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def split(source: Path, parameters: client.ExecutionParameters) -> tuple[list[bytes], float]:
@@ -221,13 +201,14 @@ def main() -> int:
         source = folder / "bank.csv"
         write_input(source, arguments.rows)
         port = free_port()
-        stack = start_server(model_dir, port, arguments.workers, folder / "server.log", extra)
+        stack = start_byoa(model_dir, port, arguments.workers, folder / "server.log", extra)
         try:
-            wait_ready(port)
+            wait_for_ping(stack)
             request(port, "POST", "/invocations", "\n".join(bank_rows(100)).encode())
             parameters = client.execution_parameters(stack.url)
             batches, split_s = split(source, parameters)
             shares = [batches[i :: arguments.workers] for i in range(arguments.workers)]
+            shares = [share for share in shares if share]  # fewer batches than workers
             print(
                 f"byoa transform, bank model, {arguments.rows:,} rows "
                 f"({source.stat().st_size / 1e6:.0f} MB), {arguments.workers} workers, server "

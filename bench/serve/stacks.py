@@ -5,10 +5,12 @@ from __future__ import annotations
 import http.client
 import os
 import signal
+import socket
 import string
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,12 +53,22 @@ def environment(model_dir: Path, port: int, workers: int) -> dict[str, str]:
     }
 
 
-def start_byoa(model_dir: Path, port: int, workers: int, log: Path) -> Stack:
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start_byoa(
+    model_dir: Path, port: int, workers: int, log: Path, extra: Mapping[str, str] | None = None
+) -> Stack:
+    """byoa's server, with ``extra`` in its environment only."""
     from serve.process import local_server_command  # this checkout's (bench_serve's sys.path)
 
     stack = Stack("byoa", port, started=time.perf_counter())
-    stack.processes.append(_spawn(local_server_command(), environment(model_dir, port, workers),
-                                  log))  # fmt: skip
+    env = {**environment(model_dir, port, workers), **(extra or {})}
+    stack.processes.append(_spawn(local_server_command(), env, log))
     return stack
 
 
@@ -113,12 +125,17 @@ def request(port: int, method: str, path: str, body: bytes | None = None) -> tup
         connection.close()
 
 
-def cold_start(stack: Stack, body: bytes, timeout: float = 120.0) -> tuple[float, float]:
-    """Seconds from process start to the first 200 on ``/ping``, and to the first prediction."""
+def wait_for_ping(stack: Stack, timeout: float = 120.0) -> None:
+    """Until ``/ping`` answers 200; a RuntimeError ``timeout`` seconds after the stack started."""
     while request(stack.port, "GET", "/ping")[0] != 200:
         if time.perf_counter() - stack.started > timeout:
             raise RuntimeError(f"{stack.name} did not answer /ping within {timeout} s")
         time.sleep(0.01)
+
+
+def cold_start(stack: Stack, body: bytes, timeout: float = 120.0) -> tuple[float, float]:
+    """Seconds from process start to the first 200 on ``/ping``, and to the first prediction."""
+    wait_for_ping(stack, timeout)
     ping = time.perf_counter() - stack.started
     status, answer = request(stack.port, "POST", "/invocations", body)
     if status != 200:
